@@ -1,0 +1,148 @@
+"""`kg` command line: thin adapters over the library.
+
+This is the only place that reads options, configures logging, draws progress
+bars and chooses exit codes. Everything else is a call into `kg.*`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .model import BulletinItem, ReadError
+from .resources import sample_bulletins
+from .settings import DEFAULTS, Settings
+
+_store_option = click.option("--store", "store", default=str(DEFAULTS.store), show_default=True,
+                             help="Store directory (on-disk pyoxigraph store).")
+_base_option = click.option("--base-iri", default=DEFAULTS.base_iri, show_default=True,
+                            help="Base of every IRI the graph mints.")
+
+
+def _paths(paths: tuple[str, ...]) -> list[Path]:
+    return [Path(p) for p in paths] if paths else sample_bulletins()
+
+
+def _error(message: object) -> None:
+    click.echo(f"kg: {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kg")
+def main() -> None:
+    """A knowledge graph of IOM news bulletins: extract, build, validate, serve."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines, one object per item (the scorer's contract).")
+@click.option("--explain", is_flag=True, help="Show the sentence each entity was found in.")
+def extract(paths: tuple[str, ...], as_json: bool, explain: bool) -> None:
+    """Read pages and print the entities found in each item (no PATH: the built-in sample)."""
+    from .extract import extract as extract_item, load_catalogue
+    from .read import read_paths
+
+    catalogue = load_catalogue()
+    failed = False
+    for entry in read_paths(_paths(paths)):
+        if isinstance(entry, ReadError):
+            _error(entry)
+            failed = True
+            continue
+        record = extract_item(entry, catalogue)
+        if as_json:
+            click.echo(json.dumps(record.to_json(explain=explain), ensure_ascii=False))
+        else:
+            _print_record(record, explain)
+    sys.exit(1 if failed else 0)
+
+
+def _print_record(record, explain: bool) -> None:
+    item: BulletinItem = record.item
+    published = item.date_published.isoformat() if item.date_published else "no date"
+    click.echo(f"{item.source}#{item.index}  {item.title}  ({published})")
+    for kind in ("countries", "places", "organizations", "people", "events", "courses", "initiatives"):
+        for entity in getattr(record, kind):
+            label = getattr(entity, "name", None) or getattr(entity, "label", "")
+            extra = getattr(entity, "iso2", None) or getattr(entity, "type", None) or getattr(entity, "kind", None)
+            click.echo(f"  {kind[:-1] if kind != 'countries' else 'country'}: {label}" + (f" [{extra}]" if extra else ""))
+            if explain and entity.evidence:
+                click.echo(f"      from: {entity.evidence}")
+    click.echo()
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@_store_option
+@_base_option
+@click.option("--workers", type=int, default=DEFAULTS.build_workers, show_default=True,
+              help="Worker processes for extract/map/validate (0 = one per core).")
+@click.option("--batch", type=int, default=DEFAULTS.validation_batch, show_default=True,
+              help="Items per validation batch.")
+def build(paths: tuple[str, ...], store: str, base_iri: str, workers: int, batch: int) -> None:
+    """Read -> extract -> map -> validate -> load PATHs (no PATH: the built-in sample) into the store."""
+    settings = DEFAULTS.with_(store=store, base_iri=base_iri, build_workers=workers, validation_batch=batch)
+    summary = _run_build(_paths(paths), settings)
+    sys.exit(1 if summary.errors else 0)
+
+
+def _run_build(paths: list[Path], settings: Settings):
+    from tqdm import tqdm
+
+    from .build import build as build_store
+
+    with tqdm(unit=" items", disable=not sys.stderr.isatty(), desc="kg build", leave=False) as bar:
+        summary = build_store(paths, settings, progress=bar.update)
+    for error in summary.errors:
+        _error(error)
+    stages = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in summary.stages.items())
+    click.echo(f"{summary.pages} pages, {summary.items_read} items read, {summary.items_loaded} loaded, "
+               f"{summary.items_quarantined} quarantined, {len(summary.errors)} pages unreadable; "
+               f"{summary.triples} triples in {summary.seconds:.2f}s ({stages}) -> {settings.store}")
+    for slug in summary.quarantined:
+        click.echo(f"  quarantined: {slug} (see `kg quarantine show {slug}`)")
+    return summary
+
+
+@main.command()
+@_store_option
+@_base_option
+@click.option("--host", default=DEFAULTS.host, show_default=True)
+@click.option("--port", type=int, default=DEFAULTS.port, show_default=True)
+@click.option("--timeout", type=float, default=DEFAULTS.query_timeout, show_default=True,
+              help="Seconds a query may run before it is stopped (503).")
+@click.option("--public-url", default=None, help="Public URL of /sparql, for the service description and VoID.")
+@click.option("--no-cache", is_flag=True, help="Turn the response cache off.")
+def serve(store: str, base_iri: str, host: str, port: int, timeout: float, public_url: str | None,
+          no_cache: bool) -> None:
+    """Serve the store over SPARQL 1.1 (builds the built-in sample first if the store does not exist)."""
+    from .web import serve as serve_app
+
+    settings = DEFAULTS.with_(store=store, base_iri=base_iri, host=host, port=port, query_timeout=timeout,
+                              public_url=public_url, cache_enabled=not no_cache)
+    if "://" not in str(store) and not Path(store).exists():
+        click.echo(f"kg: no store at {store}; building the built-in sample first")
+        _run_build(sample_bulletins(), settings)
+    click.echo(f"kg: serving {store} at http://{host}:{port}/ (SPARQL endpoint http://{host}:{port}/sparql)")
+    serve_app(settings)
+
+
+@main.command()
+@click.argument("query")
+@_store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv"]), default="table",
+              show_default=True)
+def query(query: str, store: str, fmt: str) -> None:
+    """Run a SPARQL QUERY (text or a .rq file) against the store."""
+    from .query import QueryError, run_query
+
+    text = Path(query).read_text(encoding="utf-8") if query.endswith(".rq") and Path(query).is_file() else query
+    try:
+        click.echo(run_query(Path(store), text, fmt), nl=False)
+    except (QueryError, FileNotFoundError) as exc:
+        _error(exc)
+        sys.exit(2)
