@@ -94,7 +94,7 @@ def process_batch(items: list[BulletinItem], settings: Settings) -> BatchResult:
     iris = Iris(settings.base_iri)
     mapped = [map_record(record, iris) for record in records]
     seconds["map"], clock = perf_counter() - clock, perf_counter()
-    verdicts = _validator(settings.validation_batch).validate_items(mapped)
+    verdicts = _validator(settings.base_iri, settings.validation_batch).validate_items(mapped)
     seconds["validate"] = perf_counter() - clock
     good, bad = [], []
     for record, graph, verdict in zip(records, mapped, verdicts):
@@ -117,11 +117,11 @@ def _quarantine_entry(record, graph, verdict) -> QuarantineEntry:
 
 
 @lru_cache(maxsize=2)
-def _validator(batch_size: int):
+def _validator(base_iri: str, batch_size: int):
     """One validator per process: parsing the shapes is the expensive part."""
     from .validate import Validator
 
-    return Validator(resource_dir("shapes"), batch_size=batch_size)
+    return Validator(resource_dir("shapes"), base_iri=base_iri, batch_size=batch_size)
 
 
 def add_links(store: Store, iris: Iris) -> int:

@@ -1,0 +1,95 @@
+"""The build orchestrator: whole sample loads, quarantine keeps failing items, swaps are atomic."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Store
+
+import kg.build as build_module
+from kg.build import build
+from kg.settings import Settings
+from kg.validate import Validator
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory, sample_dir) -> tuple[Path, object]:
+    target = tmp_path_factory.mktemp("build") / "store"
+    summary = build([sample_dir], Settings(store=target))
+    return target, summary
+
+
+def _graphs(path: Path) -> set[str]:
+    return {g.value for g in Store.read_only(str(path)).named_graphs()}
+
+
+def test_sample_builds_with_every_item_loaded(sample_store):
+    target, summary = sample_store
+    assert (summary.pages, summary.items_read, summary.items_loaded, summary.items_quarantined) == (5, 29, 29, 0)
+    assert summary.errors == [] and summary.triples > 29 * 10
+    graphs = _graphs(target)
+    base = Settings().base_iri
+    assert len([g for g in graphs if g.startswith(base + "graph/bulletin/")]) == 29
+    assert {base + "graph/reference", base + "graph/links/wikidata"} <= graphs
+    recorded = json.loads((target / "build.json").read_text(encoding="utf-8"))
+    assert recorded["items_loaded"] == 29 and set(recorded["stages"]) == set(build_module.STAGES)
+
+
+def test_unreadable_page_is_reported_and_the_rest_loads(tmp_path: Path, sample_dir: Path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "bad.txt").write_bytes(b"Title\n\n\xff\xfe body\n")
+    (pages / "good.txt").write_bytes((sample_dir / "004_b59d9b25a20bdcd6.txt").read_bytes())
+    summary = build([pages], Settings(store=tmp_path / "store"))
+    assert [str(e).split(":")[0] for e in summary.errors] == ["bad.txt"]
+    assert summary.items_loaded == 6
+
+
+def test_failing_items_are_quarantined_not_dropped(tmp_path: Path, sample_dir: Path, monkeypatch):
+    shapes = tmp_path / "shapes"
+    shapes.mkdir()
+    (shapes / "strict.ttl").write_text("""
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix schema: <https://schema.org/> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+<urn:test:LongHeadline> a sh:NodeShape ; sh:targetClass schema:NewsArticle ;
+  sh:name "long headline" ;
+  sh:property [ sh:path schema:headline ; sh:minLength 90 ; dcterms:identifier "TST-001" ;
+                sh:message "headline shorter than 90 characters" ] .
+""", encoding="utf-8")
+    monkeypatch.setattr(build_module, "_validator", lambda base, batch: Validator(shapes, base_iri=base, batch_size=batch))
+    target = tmp_path / "store"
+    summary = build([sample_dir / "004_b59d9b25a20bdcd6.txt"], Settings(store=target))
+    assert summary.items_read == 6
+    assert summary.items_loaded + summary.items_quarantined == 6
+    assert summary.items_quarantined >= 1 and len(summary.quarantined) == summary.items_quarantined
+    for slug in summary.quarantined:
+        folder = target / "quarantine" / slug
+        assert {p.name for p in folder.iterdir()} == {"record.json", "graph.trig", "report.json"}
+        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        assert report["findings"] and "TST-001" in json.dumps(report)
+        assert Settings().base_iri + "graph/bulletin/" + slug not in _graphs(target)
+
+
+def test_failed_build_leaves_the_old_store_untouched(tmp_path: Path, sample_dir: Path, monkeypatch):
+    target = tmp_path / "store"
+    first = build([sample_dir / "004_b59d9b25a20bdcd6.txt"], Settings(store=target))
+    before = _graphs(target)
+
+    def broken(items, settings):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(build_module, "process_batch", broken)
+    with pytest.raises(RuntimeError):
+        build([sample_dir], Settings(store=target))
+    assert _graphs(target) == before and first.items_loaded == 6
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".store.new")]
+
+
+def test_worker_processes_give_the_same_store(tmp_path: Path, sample_dir: Path):
+    serial = build([sample_dir], Settings(store=tmp_path / "serial", validation_batch=4, build_workers=1))
+    parallel = build([sample_dir], Settings(store=tmp_path / "parallel", validation_batch=4, build_workers=2))
+    assert serial.items_loaded == parallel.items_loaded == 29
+    quads = [set(Store.read_only(str(tmp_path / name))) for name in ("serial", "parallel")]
+    assert quads[0] == quads[1]
