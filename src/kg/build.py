@@ -28,6 +28,7 @@ from .settings import Settings
 STAGES = ("read", "extract", "map", "validate", "load")
 QUARANTINE_DIR = "quarantine"
 SUMMARY_FILE = "build.json"
+REPORT_FILE = "validation.html"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class BatchResult:
     loaded: int
     quarantined: list[QuarantineEntry]
     seconds: dict[str, float]
+    findings: list = field(default_factory=list)   # every finding of the batch, warnings of loaded items too
 
 
 @dataclass
@@ -96,15 +98,17 @@ def process_batch(items: list[BulletinItem], settings: Settings) -> BatchResult:
     seconds["map"], clock = perf_counter() - clock, perf_counter()
     verdicts = _validator(settings.base_iri, settings.validation_batch).validate_items(mapped)
     seconds["validate"] = perf_counter() - clock
-    good, bad = [], []
+    good, bad, findings = [], [], []
     for record, graph, verdict in zip(records, mapped, verdicts):
+        findings.extend(verdict.results)
         if verdict.conforms:
             good.extend(graph.quads)
             good.extend(graph.reference)
         else:
             bad.append(_quarantine_entry(record, graph, verdict))
     nquads = serialize(good, format=RdfFormat.N_QUADS) if good else b""
-    return BatchResult(nquads=nquads, loaded=len(items) - len(bad), quarantined=bad, seconds=seconds)
+    return BatchResult(nquads=nquads, loaded=len(items) - len(bad), quarantined=bad, seconds=seconds,
+                       findings=findings)
 
 
 def _quarantine_entry(record, graph, verdict) -> QuarantineEntry:
@@ -135,6 +139,13 @@ def add_links(store: Store, iris: Iris) -> int:
         quads.extend(linkset_quads(read_sssom(path), iris, subjects))
     store.extend(quads)
     return len(quads)
+
+
+def _write_report(path: Path, findings: list) -> None:
+    """The HTML validation report of the build, served at /validation."""
+    from .validate_report import Report
+
+    path.write_text(Report(findings=findings, targets={}).render("html"), encoding="utf-8")
 
 
 def _batches(items: list[BulletinItem], size: int) -> list[list[BulletinItem]]:
@@ -177,8 +188,10 @@ def build(paths: Iterable[Path], settings: Settings,
     items, summary.errors, summary.pages = read_corpus(paths)
     summary.items_read = len(items)
     summary.stages["read"] = perf_counter() - started
+    findings: list = []
     with StoreBuilder(settings.store) as builder:
-        _load_all(builder.store, builder.new_dir, items, settings, summary, progress)
+        _load_all(builder.store, builder.new_dir, items, settings, summary, progress, findings)
+        _write_report(builder.new_dir / REPORT_FILE, findings)
         summary.seconds = perf_counter() - started
         (builder.new_dir / SUMMARY_FILE).write_text(json.dumps(summary.to_json(), indent=2) + "\n",
                                                     encoding="utf-8")
@@ -186,7 +199,7 @@ def build(paths: Iterable[Path], settings: Settings,
 
 
 def _load_all(store: Store, folder: Path, items: list[BulletinItem], settings: Settings,
-              summary: BuildSummary, progress: Callable[[int], None] | None) -> None:
+              summary: BuildSummary, progress: Callable[[int], None] | None, findings: list) -> None:
     for result in run_batches(items, settings):
         clock = perf_counter()
         if result.nquads:
@@ -198,6 +211,7 @@ def _load_all(store: Store, folder: Path, items: list[BulletinItem], settings: S
         summary.items_loaded += result.loaded
         summary.items_quarantined += len(result.quarantined)
         summary.quarantined.extend(entry.item_slug for entry in result.quarantined)
+        findings.extend(result.findings)
         if progress:
             progress(result.loaded + len(result.quarantined))
     clock = perf_counter()

@@ -146,3 +146,115 @@ def query(query: str, store: str, fmt: str) -> None:
     except (QueryError, FileNotFoundError) as exc:
         _error(exc)
         sys.exit(2)
+
+
+_SEVERITIES = {"violation": "Violation", "warning": "Warning", "info": "Info"}
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--store", "store", default=None, help="Validate a built store instead of files.")
+@click.option("--shapes", "shapes", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Folder of SHACL shapes (default: the project's shapes/).")
+@_base_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html", "ttl"]), default="text",
+              show_default=True)
+@click.option("--fail-on", type=click.Choice(sorted(_SEVERITIES)), default="violation", show_default=True,
+              help="Lowest severity that makes the data not conform (exit 1).")
+@click.option("--max-results", type=int, default=None, help="Show at most this many results.")
+@click.option("--max-per-shape", type=int, default=None, help="Show at most this many results per shape.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write the report to a file.")
+def validate(paths: tuple[str, ...], store: str | None, shapes: str | None, base_iri: str, fmt: str,
+             fail_on: str, max_results: int | None, max_per_shape: int | None, output: str | None) -> None:
+    """Validate Turtle/TriG/N-Quads files or a store against the SHACL shapes.
+
+    Exit status: 0 conforms, 1 does not conform, 2 usage error, 3 shapes or data could not be loaded.
+    """
+    from .validate import validate_graph
+
+    if bool(paths) == bool(store):
+        raise click.UsageError("give either data files or --store DIR (not both, not neither)")
+    try:
+        source = _validation_source(paths, store)
+        report = validate_graph(source, Path(shapes) if shapes else None, base_iri=base_iri,
+                                max_results=max_results, max_per_shape=max_per_shape,
+                                fail_on=_SEVERITIES[fail_on])
+    except (ValueError, OSError, SyntaxError) as exc:
+        _error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        sys.exit(3)
+    text = report.render(fmt)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    sys.exit(1 if report.failed else 0)
+
+
+def _validation_source(paths: tuple[str, ...], store: str | None):
+    from .validate import load_data
+
+    if store:
+        from .store import open_store
+
+        return open_store(Path(store), read_only=True)
+    graphs = [load_data(Path(p)) for p in paths]
+    merged = graphs[0]
+    for graph in graphs[1:]:
+        merged += graph
+    return merged
+
+
+@main.group()
+def quarantine() -> None:
+    """Items the last build kept out of the store because they failed validation."""
+
+
+def _quarantine_entries(store: str) -> list[dict]:
+    from .build import QUARANTINE_DIR
+
+    folder = Path(store) / QUARANTINE_DIR
+    if not Path(store).is_dir():
+        raise click.ClickException(f"no store at {store}: run `kg build` first")
+    reports = sorted(folder.glob("*/report.json")) if folder.is_dir() else []
+    return [json.loads(path.read_text(encoding="utf-8")) | {"folder": str(path.parent)} for path in reports]
+
+
+@quarantine.command("list")
+@_store_option
+def quarantine_list(store: str) -> None:
+    """One line per quarantined item: slug, page#position, rules it broke, title."""
+    entries = _quarantine_entries(store)
+    for entry in entries:
+        rules = sorted({f.get("rule_id") or f.get("shape", "?") for f in entry["findings"]})
+        click.echo(f"{entry['item']}  {entry['source']}#{entry['index']}  [{', '.join(rules)}]  {entry['title']}")
+    click.echo(f"({len(entries)} quarantined item{'s' if len(entries) != 1 else ''})")
+
+
+@quarantine.command("show")
+@click.argument("slug")
+@_store_option
+def quarantine_show(slug: str, store: str) -> None:
+    """Why an item was quarantined, and where its record and graph are."""
+    matches = [e for e in _quarantine_entries(store) if e["item"] == slug]
+    if not matches:
+        raise click.ClickException(f"{slug} is not in the quarantine of {store} (see `kg quarantine list`)")
+    entry = matches[0]
+    click.echo(f"{entry['item']}: {entry['source']}#{entry['index']} {entry['title']}")
+    for finding in entry["findings"]:
+        click.echo(f"  {finding.get('severity')} {finding.get('rule_id') or finding.get('shape')}: "
+                   f"{finding.get('message')}\n    focus {finding.get('focus_node')}"
+                   f" path {finding.get('path')} value {finding.get('value')}")
+    click.echo(f"record: {entry['folder']}/record.json\ngraph:  {entry['folder']}/graph.trig")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["sssom", "ttl", "csv"]), default="sssom", show_default=True)
+@_base_option
+def links(fmt: str, base_iri: str) -> None:
+    """Export the Wikidata links of the catalogue (SSSOM mapping sets in mappings/)."""
+    from .iris import Iris
+    from .links import export_links, read_sssom
+    from .resources import resource_dir
+
+    for path in sorted(resource_dir("mappings").glob("*.sssom.tsv")):
+        click.echo(export_links(read_sssom(path), fmt, Iris(base_iri)), nl=False)
