@@ -141,6 +141,19 @@ def add_links(store: Store, iris: Iris) -> int:
     return len(quads)
 
 
+def add_ontology(store: Store, iris: Iris) -> None:
+    """The vocabulary and its SKOS schemes, so that queries can read labels of classes and concepts."""
+    from .vocab import ontology_quads
+
+    store.extend(ontology_quads(iris, NamedNode(iris.ontology_graph)))
+
+
+def dump_prefixes(iris: Iris) -> dict[str, str]:
+    from .vocab import EXTERNAL_PREFIXES
+
+    return {"kg": iris.term(""), "kgid": iris.base + "id/", **EXTERNAL_PREFIXES}
+
+
 def _write_report(path: Path, findings: list) -> None:
     """The HTML validation report of the build, served at /validation."""
     from .validate_report import Report
@@ -189,7 +202,7 @@ def build(paths: Iterable[Path], settings: Settings,
     summary.items_read = len(items)
     summary.stages["read"] = perf_counter() - started
     findings: list = []
-    with StoreBuilder(settings.store) as builder:
+    with StoreBuilder(settings.store, prefixes=dump_prefixes(Iris(settings.base_iri))) as builder:
         _load_all(builder.store, builder.new_dir, items, settings, summary, progress, findings)
         _write_report(builder.new_dir / REPORT_FILE, findings)
         summary.seconds = perf_counter() - started
@@ -216,6 +229,7 @@ def _load_all(store: Store, folder: Path, items: list[BulletinItem], settings: S
             progress(result.loaded + len(result.quarantined))
     clock = perf_counter()
     add_links(store, Iris(settings.base_iri))
+    add_ontology(store, Iris(settings.base_iri))
     store.flush()
     summary.triples = len(store)
     summary.stages["load"] += perf_counter() - clock

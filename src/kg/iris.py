@@ -46,5 +46,9 @@ class Iris:
         return f"{self.base}graph/reference"
 
     @property
+    def ontology_graph(self) -> str:
+        return f"{self.base}graph/ontology"
+
+    @property
     def links_graph(self) -> str:
         return f"{self.base}graph/links/wikidata"
