@@ -258,3 +258,5 @@ def links(fmt: str, base_iri: str) -> None:
 
     for path in sorted(resource_dir("mappings").glob("*.sssom.tsv")):
         click.echo(export_links(read_sssom(path), fmt, Iris(base_iri)), nl=False)
+if __name__ == "__main__":  # python -m kg.cli
+    main()
