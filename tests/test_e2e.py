@@ -55,3 +55,11 @@ def test_panama_links_to_wikidata(endpoint: str):
         SELECT ?qid WHERE { ?c <http://www.w3.org/2004/02/skos/core#exactMatch> ?qid .
                             FILTER(STRENDS(STR(?c), "/id/country/pan")) }""")
     assert [r["qid"]["value"] for r in rows] == ["http://www.wikidata.org/entity/Q804"]
+
+
+def test_validation_report_of_the_build_is_served(endpoint: str):
+    from urllib.request import urlopen
+
+    with urlopen(endpoint.rsplit("/", 1)[0] + "/validation") as response:
+        assert response.status == 200 and response.headers.get_content_type() == "text/html"
+        assert "SHACL validation report" in response.read().decode("utf-8")

@@ -1,0 +1,190 @@
+"""The pyoxigraph store: open, build with an atomic swap, dump, count.
+
+A build writes into a fresh directory next to the target and only replaces the
+served store when it is complete (rename the old one away, rename the new one
+in, delete the old one), so a failed build never damages what is being served.
+Processes that opened the old store read-only keep reading their open files
+until they reopen. Dumps live inside the store directory (``<store>/dumps/``)
+so they always describe the data they sit next to.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store
+
+from kg.vocab import EXTERNAL_PREFIXES
+
+DUMPS_DIR = "dumps"
+NQUADS_DUMP = "kg.nq.gz"
+TRIG_DUMP = "kg.trig"
+
+#: The counts VoID publishes; the default graph is empty by design, so GRAPH ?g sees everything.
+STATS_QUERIES = {
+    "graphs": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+    "classes": "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c",
+    "properties": "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "entities": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+}
+
+
+def open_store(path: Path | str, read_only: bool = True) -> Store:
+    """Open an on-disk store; read-only by default, as the server wants it."""
+    path = Path(path)
+    if read_only:
+        if not path.is_dir():
+            raise FileNotFoundError(f"no store at {path}: run `kg build` first")
+        return Store.read_only(str(path))
+    return Store(str(path))
+
+
+def memory_store(quads: Iterable[Quad] = ()) -> Store:
+    """An in-memory store (tests, small graphs)."""
+    store = Store()
+    store.extend(quads)
+    return store
+
+
+def load_quads(store: Store, quads: Iterable[Quad], bulk: bool = True) -> None:
+    """Add quads; the bulk loader is not transactional, which is fine for a fresh build directory."""
+    if bulk:
+        store.bulk_extend(quads)
+    else:
+        store.extend(quads)
+
+
+def load_file(store: Store, path: Path | str, base_iri: str | None = None) -> None:
+    """Load an RDF file (format from its extension) into the store."""
+    store.load(path=str(path), base_iri=base_iri)
+
+
+def write_dumps(store: Store, dumps_dir: Path | str, prefixes: dict[str, str] | None = None) -> list[Path]:
+    """Write the whole dataset as gzipped N-Quads and as TriG; returns the files written."""
+    dumps_dir = Path(dumps_dir)
+    dumps_dir.mkdir(parents=True, exist_ok=True)
+    nquads = dumps_dir / NQUADS_DUMP
+    with gzip.open(nquads, "wb", compresslevel=6) as out:
+        store.dump(out, RdfFormat.N_QUADS)
+    trig = dumps_dir / TRIG_DUMP
+    with trig.open("wb") as out:
+        store.dump(out, RdfFormat.TRIG, prefixes=prefixes)
+    return [nquads, trig]
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    """What VoID says about the dataset."""
+
+    triples: int
+    graphs: dict[str, int] = field(default_factory=dict)
+    classes: dict[str, int] = field(default_factory=dict)
+    properties: int = 0
+    entities: int = 0
+
+
+Rows = list[dict[str, str]]
+
+
+def stats_from(select: Callable[[str], Rows]) -> StoreStats:
+    """Stats computed by any SELECT runner (a store here, the query workers in the server)."""
+    graphs = {row["g"]: int(row["n"]) for row in select(STATS_QUERIES["graphs"])}
+    classes = {row["c"]: int(row["n"]) for row in select(STATS_QUERIES["classes"])}
+    first = {name: select(STATS_QUERIES[name]) for name in ("properties", "entities")}
+    return StoreStats(
+        triples=sum(graphs.values()),
+        graphs=graphs,
+        classes=classes,
+        properties=int(first["properties"][0]["n"]) if first["properties"] else 0,
+        entities=int(first["entities"][0]["n"]) if first["entities"] else 0,
+    )
+
+
+def store_stats(store: Store) -> StoreStats:
+    """Triples per named graph and instances per class (the default graph is empty by design)."""
+
+    def select(query: str) -> Rows:
+        return [{v.value: row[v].value for v in solutions.variables if row[v] is not None}
+                for solutions in [store.query(query)] for row in solutions]
+
+    return stats_from(select)
+
+
+def named_graphs(store: Store) -> list[str]:
+    return sorted(g.value for g in store.named_graphs() if isinstance(g, NamedNode))
+
+
+class StoreBuilder:
+    """Build a store next to ``target`` and swap it in on success.
+
+    ``with StoreBuilder(path) as builder: load_quads(builder.store, quads)``; an
+    exception inside the block deletes the half-built directory and leaves
+    ``target`` untouched.
+    """
+
+    def __init__(self, target: Path | str, dumps: bool = True, prefixes: dict[str, str] | None = None):
+        self.target = Path(target)
+        self.dumps = dumps
+        self.prefixes = EXTERNAL_PREFIXES if prefixes is None else prefixes
+        tag = f"{os.getpid()}"
+        self.new_dir = self.target.with_name(f".{self.target.name}.new-{tag}")
+        self.old_dir = self.target.with_name(f".{self.target.name}.old-{tag}")
+        self.store: Store | None = None
+
+    def __enter__(self) -> "StoreBuilder":
+        if self.new_dir.exists():
+            shutil.rmtree(self.new_dir)
+        self.new_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.store = Store(str(self.new_dir))
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if exc_type is None:
+                self._finish()
+        finally:
+            self.store = None
+            if self.new_dir.exists():
+                shutil.rmtree(self.new_dir, ignore_errors=True)
+
+    def _finish(self) -> None:
+        assert self.store is not None
+        self.store.flush()
+        self.store.optimize()
+        if self.dumps:
+            write_dumps(self.store, self.new_dir / DUMPS_DIR, self.prefixes)
+        self.store = None  # closes the database before the directory moves
+        swap_in(self.new_dir, self.target, self.old_dir)
+
+
+def swap_in(new_dir: Path, target: Path, old_dir: Path) -> None:
+    """Replace ``target`` by ``new_dir`` with two renames; the old copy is removed last."""
+    if old_dir.exists():
+        shutil.rmtree(old_dir)
+    had_old = target.exists()
+    if had_old:
+        os.rename(target, old_dir)
+    try:
+        os.rename(new_dir, target)
+    except OSError:
+        if had_old:
+            os.rename(old_dir, target)
+        raise
+    if had_old:
+        shutil.rmtree(old_dir, ignore_errors=True)
+
+
+def build_store(target: Path | str, quads: Iterable[Quad], dumps: bool = True,
+                prefixes: dict[str, str] | None = None) -> StoreStats:
+    """Build ``target`` from ``quads`` in one go (bulk load, dumps, swap) and return its stats."""
+    with StoreBuilder(target, dumps=dumps, prefixes=prefixes) as builder:
+        assert builder.store is not None
+        load_quads(builder.store, quads)
+        stats = store_stats(builder.store)
+    return stats

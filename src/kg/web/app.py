@@ -1,0 +1,157 @@
+"""Flask app factory and waitress server of the SPARQL endpoint.
+
+Routes: ``/sparql`` (SPARQL 1.1 Protocol, query operation), ``/`` (query UI),
+``/id/...`` (entity IRIs, see `kg.web.views_data`), ``/page/...`` and
+``/data/...`` (their HTML and RDF documents), ``/.well-known/void`` and
+``/dumps/<file>``. Every response carries CORS headers and every request
+leaves one line on the ``kg.web.access`` logger; the library never configures
+logging itself.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import waitress
+from flask import Flask, Response, g, request
+from pyoxigraph import Store
+from werkzeug.exceptions import HTTPException
+
+from kg.resources import resource_dir
+from kg.settings import Settings
+from kg.web.negotiation import NotAcceptable, UnknownFormat, prefers_html
+from kg.web.pages import iri_filter, literal_filter
+from kg.web.protocol import ProtocolError
+from kg.web.service import Busy, QueryService
+from kg.web.sparql_text import syntax_error_message
+from kg.web.workers import QueryError, QueryTimeout
+
+access_log = logging.getLogger("kg.web.access")
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Content-Type",
+    "Access-Control-Max-Age": "86400",
+}
+#: Pages load nothing from elsewhere (no CDN), so the policy can be strict.
+_SECURITY = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                               "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+}
+_STATIC_HEADERS = [*_CORS.items(), *_SECURITY.items()]
+RETRY_AFTER_SECONDS = 2
+
+
+def _default_queries_dir() -> Path | None:
+    try:
+        return resource_dir("queries")
+    except FileNotFoundError:
+        return None
+
+
+def create_app(settings: Settings, *, store: Store | None = None, in_process: bool = False,
+               queries_dir: Path | None = None, isolate_network: bool = True) -> Flask:
+    """The endpoint app. With ``store`` (e.g. in memory) queries run in-process without a timeout;
+    otherwise ``settings.store`` is opened read-only by worker processes (``in_process`` opens it
+    in the server process instead, for comparison)."""
+    from kg.web import views_data, views_sparql
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_query_bytes * 3 + 65536
+    app.config["KG_QUERIES_DIR"] = queries_dir or _default_queries_dir()
+    service = QueryService(settings, store=store, in_process=in_process, isolate_network=isolate_network)
+    app.extensions["kg"] = service
+    app.add_template_filter(iri_filter, "iri")
+    app.add_template_filter(literal_filter, "lit")
+    app.register_blueprint(views_sparql.bp)
+    app.register_blueprint(views_data.bp)
+    _register_errors(app)
+    app.before_request(_start_clock)
+    app.after_request(_finish)
+    return app
+
+
+def _text(message: str, status: int, **headers: str) -> Response:
+    return Response(message.rstrip("\n") + "\n", status=status, headers=headers,
+                    content_type="text/plain; charset=utf-8")
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(ProtocolError)
+    def protocol_error(exc: ProtocolError) -> Response:
+        return _text(exc.message, exc.status)
+
+    @app.errorhandler(NotAcceptable)
+    def not_acceptable(exc: NotAcceptable) -> Response:
+        return _text(str(exc), 406, Vary="Accept")
+
+    @app.errorhandler(UnknownFormat)
+    def unknown_format(exc: UnknownFormat) -> Response:
+        return _text(str(exc), 400)
+
+    @app.errorhandler(Busy)
+    def busy(exc: Busy) -> Response:
+        return _text(str(exc), 503, **{"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    @app.errorhandler(QueryTimeout)
+    def timeout(exc: QueryTimeout) -> Response:
+        g.kg_outcome = "timeout"
+        return _text(f"{exc}: the query ran longer than this endpoint allows. "
+                     "Add a LIMIT or more specific patterns.", 503)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response | HTTPException:
+        if prefers_html(request.accept_mimetypes, ()):
+            return exc  # browsers get Werkzeug's small HTML page
+        return _text(f"{exc.code} {exc.name}: {exc.description}", exc.code or 500)
+
+    @app.errorhandler(QueryError)
+    def query_error(exc: QueryError) -> Response:
+        if exc.syntax:
+            return _text(syntax_error_message(g.get("kg_query") or "", str(exc)), 400)
+        return _text(str(exc), 500)
+
+
+def _start_clock() -> None:
+    g.kg_started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    if "Access-Control-Allow-Origin" not in response.headers:
+        response.headers.extend(_STATIC_HEADERS)
+    if not access_log.isEnabledFor(logging.INFO):
+        return response
+    started = g.get("kg_started")
+    elapsed_ms = (time.perf_counter() - started) * 1000 if started else 0.0
+    size = response.content_length if response.content_length is not None else -1
+    access_log.info(
+        '%s %s "%s %s" %d %.1fms %dB%s',
+        datetime.now(timezone.utc).isoformat(timespec="milliseconds"), request.remote_addr,
+        request.method, request.full_path.rstrip("?")[:200], response.status_code, elapsed_ms, size,
+        f" {g.kg_outcome}" if g.get("kg_outcome") else "",
+    )
+    return response
+
+
+def make_server(settings: Settings, app: Flask | None = None, port: int | None = None):
+    """A waitress server for the app (not yet running); ``port=0`` picks a free port."""
+    app = app or create_app(settings)
+    return waitress.create_server(
+        app, host=settings.host, port=settings.port if port is None else port,
+        threads=settings.server_threads, ident="kg",
+        max_request_body_size=settings.max_query_bytes * 3 + 65536,
+    )
+
+
+def serve(settings: Settings) -> None:
+    """Serve until interrupted; the worker processes stop with the server."""
+    app = create_app(settings)
+    server = make_server(settings, app)
+    try:
+        server.run()
+    finally:
+        app.extensions["kg"].close()
