@@ -1,0 +1,275 @@
+"""SHACL validation of mapped items (in batches) and of stewards' own files.
+
+Items are validated ~1,000 at a time (one pyshacl call per batch, the data
+graph holding the batch's item graphs and the reference triples they point
+to), so the cost stays linear in the corpus. Each finding is traced back to
+the items that state its focus node. The publication-date rule (BUL-009)
+compares with the build date the validator is given (default: today), so a
+rerun with the same date gives the same verdicts.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+import pyoxigraph as ox
+import pyshacl
+import rdflib
+from rdflib.namespace import DCTERMS, RDF, SH, XSD
+
+from .map import MappedItem
+from .resources import resource_dir
+from .settings import DEFAULTS, Settings
+from .vocab import SCHEMA, load_rdflib
+from .validate_report import Finding, Report, SEVERITIES, severity_rank
+from .validate_sparql import add_results, fill_message, flatten, run_rules, split_shapes
+
+__all__ = ["Finding", "ItemVerdict", "Report", "ValidationInputError", "Validator", "validate_graph", "SEVERITIES"]
+
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+_FORMATS = {".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".trig": "trig", ".nq": "nquads",
+            ".nquads": "nquads", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml",
+            ".xml": "xml", ".n3": "n3"}
+_QUAD_FORMATS = {"trig", "nquads", "json-ld"}
+
+
+class ValidationInputError(ValueError):
+    """The data to validate could not be read; the message is one line."""
+
+
+@dataclass(frozen=True)
+class ItemVerdict:
+    item_slug: str
+    conforms: bool
+    results: list[Finding] = field(default_factory=list)
+
+
+class Validator:
+    """The shapes of shapes/ (rebased to `base_iri`), ready to validate batches of items or whole graphs."""
+
+    def __init__(self, shapes_dir: Path | None = None, *, base_iri: str = DEFAULTS.base_iri,
+                 build_date: date | None = None, batch_size: int = DEFAULTS.validation_batch,
+                 fail_on: str = "Violation") -> None:
+        self.shapes_dir = shapes_dir or resource_dir("shapes")
+        self.base_iri = base_iri
+        self.build_date = build_date or date.today()
+        self.batch_size = max(1, batch_size)
+        self.fail_on = _check_severity(fail_on)
+        self.shapes = load_rdflib(sorted(self.shapes_dir.glob("*.ttl")), base_iri)
+        self._set_build_date()
+        self.rule_ids = _rule_ids(self.shapes)
+        self.rules, self.core_shapes = split_shapes(self.shapes, self.rule_ids)
+        flatten(self.core_shapes)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, build_date: date | None = None, **kwargs: Any) -> "Validator":
+        return cls(base_iri=settings.base_iri, build_date=build_date, batch_size=settings.validation_batch, **kwargs)
+
+    def _set_build_date(self) -> None:
+        """The latest allowed publication date (BUL-009) is the build date, not the date in the file."""
+        path = rdflib.URIRef(SCHEMA.datePublished.value)
+        for shape in list(self.shapes.subjects(SH.maxInclusive, None)):
+            if (shape, SH.path, path) in self.shapes:
+                self.shapes.set((shape, SH.maxInclusive, rdflib.Literal(self.build_date.isoformat(), datatype=XSD.date)))
+
+    # ------------------------------------------------------------------ items
+
+    def validate_items(self, items: list[MappedItem]) -> list[ItemVerdict]:
+        """One verdict per item, in input order."""
+        verdicts: list[ItemVerdict] = []
+        for start in range(0, len(items), self.batch_size):
+            verdicts.extend(self._validate_batch(items[start:start + self.batch_size]))
+        return verdicts
+
+    def _validate_batch(self, batch: list[MappedItem]) -> list[ItemVerdict]:
+        """Nodes shared by items (countries, organizations, courses named alike) are checked with all the
+        facts the batch holds about them, as the store will hold them; a finding with a value goes to the
+        items that state that value, one without (a missing property) to every item describing the node."""
+        data, store = rdflib.Graph(), ox.Store()
+        owners: dict[rdflib.term.Node, set[int]] = {}
+        stated: list[set[tuple]] = []
+        convert = _Converter()
+        for n, item in enumerate(batch):
+            store.extend(item.quads + item.reference)
+            triples = {(convert(q.subject), convert(q.predicate), convert(q.object)) for q in item.quads + item.reference}
+            stated.append(triples)
+            for triple in triples:
+                data.add(triple)
+                owners.setdefault(triple[0], set()).add(n)
+        findings: list[list[Finding]] = [[] for _ in batch]
+        for finding, (focus, path, value) in self._run(data, store):
+            candidates = owners.get(focus, range(len(batch)))
+            exact = [n for n in candidates if (focus, path, value) in stated[n]] if value is not None else []
+            for n in exact or candidates:
+                findings[n].append(finding)
+        return [ItemVerdict(item.item_slug, not any(self._fails(f) for f in found), found)
+                for item, found in zip(batch, findings)]
+
+    def _fails(self, finding: Finding) -> bool:
+        return severity_rank(finding.severity) >= severity_rank(self.fail_on)
+
+    def _run(self, data: rdflib.Graph, store: ox.Store, results: list | None = None) -> list[tuple[Finding, tuple]]:
+        """Core shapes through pyshacl, SPARQL constraints through pyoxigraph; findings with their keys."""
+        _, graph, text = pyshacl.validate(data, shacl_graph=self.core_shapes, inference="none", advanced=True,
+                                          allow_warnings=True, meta_shacl=False)
+        if not isinstance(graph, rdflib.Graph):  # pyshacl reports a broken shape instead of raising
+            raise ValueError(f"SHACL validation failed: {text}")
+        out = [_finding(graph, result, self.rule_ids) for result in graph.subjects(RDF.type, SH.ValidationResult)]
+        out.extend(self._run_sparql(store, graph))
+        if results is not None:
+            results.append(graph)
+        out.sort(key=lambda pair: (pair[0].rule_id or "", pair[0].focus_node, pair[0].value or ""))
+        return out
+
+    def _run_sparql(self, store: ox.Store, report: rdflib.Graph) -> list[tuple[Finding, tuple]]:
+        convert, out, added = _Converter(), [], []
+        for rule, focus, value in run_rules(self.rules, store):
+            focus_r, value_r = convert(focus), convert(value) if value is not None else None
+            message = fill_message(rule.message, _label(focus_r), _label(value_r) if value_r is not None else None)
+            finding = Finding(rule_id=rule.rule_id, shape=_label(rule.shape), path=None, severity=rule.severity,
+                              focus_node=_label(focus_r), value=_label(value_r) if value_r is not None else None,
+                              message=message)
+            out.append((finding, (focus_r, None, value_r)))
+            added.append((rule, focus_r, value_r, message))
+        add_results(report, added)
+        return out
+
+    # ------------------------------------------------------------------ graphs
+
+    def validate_graph(self, source: Any, *, max_results: int | None = None, max_per_shape: int | None = None,
+                       fail_on: str | None = None) -> Report:
+        """A report on a steward's file (Turtle, TriG, N-Quads, ...), a pyoxigraph Store or an rdflib graph."""
+        data = load_data(source)
+        store = ox.Store()
+        if len(data):
+            store.load(data.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+        holder: list[rdflib.Graph] = []
+        findings = [finding for finding, _ in self._run(data, store, holder)]
+        return Report(findings=findings, targets=self._targets(data), fail_on=_check_severity(fail_on or self.fail_on),
+                      max_results=max_results, max_per_shape=max_per_shape, results_graph=holder[0])
+
+    def _targets(self, data: rdflib.Graph) -> dict[str, int]:
+        """Focus nodes each node shape targets, so that a shape matching nothing shows up."""
+        counts: dict[str, int] = {}
+        for shape in set(self.shapes.subjects(RDF.type, SH.NodeShape)):
+            nodes: set = set()
+            for target in self.shapes.objects(shape, SH.targetClass):
+                nodes.update(data.subjects(RDF.type, target))
+            for target in self.shapes.objects(shape, SH.targetNode):
+                nodes.add(target)
+            for target in self.shapes.objects(shape, SH.targetSubjectsOf):
+                nodes.update(data.subjects(target, None))
+            for target in self.shapes.objects(shape, SH.targetObjectsOf):
+                nodes.update(data.objects(None, target))
+            counts[self.rule_ids.get(shape) or str(shape)] = len(nodes)
+        return dict(sorted(counts.items()))
+
+
+def validate_graph(source: Any, shapes_dir: Path | None = None, *, base_iri: str = DEFAULTS.base_iri,
+                   build_date: date | None = None, max_results: int | None = None,
+                   max_per_shape: int | None = None, fail_on: str = "Violation") -> Report:
+    """Validate one file or graph with the shapes of `shapes_dir` (default: the project's)."""
+    validator = Validator(shapes_dir, base_iri=base_iri, build_date=build_date, fail_on=fail_on)
+    return validator.validate_graph(source, max_results=max_results, max_per_shape=max_per_shape)
+
+
+# ---------------------------------------------------------------------- helpers
+
+def _check_severity(name: str) -> str:
+    if name not in SEVERITIES:
+        raise ValueError(f"unknown severity {name!r} (one of {', '.join(SEVERITIES)})")
+    return name
+
+
+def _rule_ids(shapes: rdflib.Graph) -> dict[rdflib.term.Node, str]:
+    return {s: str(o) for s, o in shapes.subject_objects(DCTERMS.identifier)}
+
+
+def _finding(graph: rdflib.Graph, result, rule_ids: dict) -> tuple[Finding, tuple]:
+    def one(prop):
+        return graph.value(result, prop)
+
+    shape, constraint = one(SH.sourceShape), one(SH.sourceConstraint)
+    rule = rule_ids.get(constraint) or rule_ids.get(shape)
+    severity = one(SH.resultSeverity)
+    focus, path, value = one(SH.focusNode), one(SH.resultPath), one(SH.value)
+    messages = sorted(str(m) for m in graph.objects(result, SH.resultMessage))
+    key = (focus, path if isinstance(path, rdflib.URIRef) else None, value)
+    finding = Finding(rule_id=rule, shape=_label(shape), path=_label(path) if path is not None else None,
+                      severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+                      focus_node=_label(focus), value=_label(value) if value is not None else None,
+                      message=messages[0] if messages else "")
+    return finding, key
+
+
+def _label(node) -> str:
+    if isinstance(node, rdflib.BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+class _Converter:
+    """pyoxigraph terms -> rdflib terms, with IRIs cached (most repeat within a batch)."""
+
+    def __init__(self) -> None:
+        self._iris: dict[str, rdflib.URIRef] = {}
+
+    def __call__(self, term) -> rdflib.term.Node:
+        if isinstance(term, ox.NamedNode):
+            iri = self._iris.get(term.value)
+            if iri is None:
+                iri = self._iris[term.value] = rdflib.URIRef(term.value)
+            return iri
+        if isinstance(term, ox.Literal):
+            if term.language:
+                return rdflib.Literal(term.value, lang=term.language)
+            datatype = term.datatype.value
+            return rdflib.Literal(term.value, datatype=None if datatype == str(XSD.string) else self(term.datatype))
+        if isinstance(term, ox.BlankNode):
+            return rdflib.BNode(term.value)
+        raise TypeError(f"cannot convert {term!r}")
+
+
+def load_data(source: Any) -> rdflib.Graph:
+    """The triples of `source` (all named graphs merged) as one rdflib Graph."""
+    if isinstance(source, rdflib.Dataset):
+        return _merge(source.quads((None, None, None, None)))
+    if isinstance(source, rdflib.Graph):
+        return source
+    if isinstance(source, ox.Store):
+        convert = _Converter()
+        graph = rdflib.Graph()
+        for quad in source:
+            graph.add((convert(quad.subject), convert(quad.predicate), convert(quad.object)))
+        return graph
+    return _parse_file(Path(source))
+
+
+def _merge(quads: Iterable) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    for s, p, o, _ in quads:
+        graph.add((s, p, o))
+    return graph
+
+
+def _parse_file(path: Path) -> rdflib.Graph:
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValidationInputError(f"{path}: unknown RDF format {path.suffix!r} (use .ttl, .trig, .nq, .nt, .jsonld or .rdf)")
+    if not path.is_file():
+        raise ValidationInputError(f"{path}: no such file")
+    try:
+        if fmt in _QUAD_FORMATS:
+            dataset = rdflib.Dataset()
+            dataset.parse(path, format=fmt)
+            return _merge(dataset.quads((None, None, None, None)))
+        return rdflib.Graph().parse(path, format=fmt)
+    except Exception as exc:  # rdflib raises many parser-specific types
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise ValidationInputError(f"{path}: not valid {fmt}: {reason}") from exc
+
+
+def findings_to_json(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    return [asdict(f) for f in findings]

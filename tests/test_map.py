@@ -1,0 +1,118 @@
+"""Mapping records to quads: golden graph, stable IRIs, declared and constrained terms."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from rdflib.namespace import RDF, SH, SKOS
+
+from kg.iris import Iris
+from kg.map import MappedItem, map_record
+from kg.vocab import DEFAULT_BASE, load_rdflib, ontology_files
+from mapping_records import golden_record
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _rdflib_graph(quads: list[ox.Quad]) -> rdflib.Graph:
+    data = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES)
+    return rdflib.Graph().parse(data=data.decode("utf-8"), format="nt")
+
+
+def _expected(graph_iri: str) -> rdflib.Graph:
+    dataset = rdflib.Dataset()
+    dataset.parse(FIXTURES / "map_golden.trig", format="trig")
+    graph = rdflib.Graph()
+    for triple in dataset.graph(rdflib.URIRef(graph_iri)):
+        graph.add(triple)
+    return graph
+
+
+@pytest.fixture(scope="module")
+def mapped() -> MappedItem:
+    return map_record(golden_record(), Iris())
+
+
+def _assert_isomorphic(got: rdflib.Graph, expected: rdflib.Graph) -> None:
+    if not isomorphic(got, expected):
+        _, only_got, only_expected = graph_diff(to_isomorphic(got), to_isomorphic(expected))
+        pytest.fail(f"unexpected: {sorted(only_got)[:5]}\nmissing: {sorted(only_expected)[:5]}")
+
+
+def test_item_graph_matches_golden_file(mapped):
+    assert mapped.graph.value == f"{DEFAULT_BASE}graph/bulletin/000-57c294818f5c2fbd-2"
+    assert {q.graph_name for q in mapped.quads} == {mapped.graph}
+    _assert_isomorphic(_rdflib_graph(mapped.quads), _expected(mapped.graph.value))
+
+
+def test_reference_graph_matches_golden_file(mapped):
+    reference = f"{DEFAULT_BASE}graph/reference"
+    assert {q.graph_name.value for q in mapped.reference} == {reference}
+    _assert_isomorphic(_rdflib_graph(mapped.reference), _expected(reference))
+
+
+def test_same_input_same_quads():
+    first, second = map_record(golden_record(), Iris()), map_record(golden_record(), Iris())
+    assert first.quads == second.quads and first.reference == second.reference
+
+
+def test_iris_follow_the_base_setting():
+    base = "http://data.example.net/iom/"
+    mapped = map_record(golden_record(), Iris(base))
+    iris = {t.value for q in mapped.all_quads() for t in (q.subject, q.predicate, q.object, q.graph_name)
+            if isinstance(t, ox.NamedNode)}
+    assert f"{base}id/country/pan" in iris
+    assert f"{base}def/event-type/Launch" in iris
+    assert not any(i.startswith(DEFAULT_BASE) for i in iris)
+
+
+def test_partial_dates_get_their_own_datatypes(mapped):
+    typed = {(q.predicate.value.rsplit("/", 1)[-1], q.object.datatype.value.rsplit("#", 1)[-1])
+             for q in mapped.quads
+             if isinstance(q.object, ox.Literal) and ("Year" in q.predicate.value or "MonthDay" in q.predicate.value)}
+    assert typed == {("startYearMonth", "gYearMonth"), ("endYear", "gYear"),
+                     ("startMonthDay", "gMonthDay"), ("endMonthDay", "gMonthDay")}
+
+
+def test_unknown_names_become_groups_or_minimal_organizations():
+    record = golden_record()
+    event = dataclasses.replace(record.events[0], organizers=("Ministry of Nowhere",), participants=("young people",))
+    mapped = map_record(dataclasses.replace(record, events=(event,)), Iris())
+    ministry = f"{DEFAULT_BASE}id/organization/ministry-of-nowhere"
+    assert any(q.subject.value == ministry and q.predicate == RDF_TYPE for q in mapped.reference)
+    assert any(q.object == ox.Literal("young people") for q in mapped.quads)
+
+
+RDF_TYPE = ox.NamedNode(str(RDF.type))
+
+
+def _emitted(mapped: MappedItem) -> tuple[set[str], set[str], set[str]]:
+    classes = {q.object.value for q in mapped.all_quads() if q.predicate == RDF_TYPE}
+    properties = {q.predicate.value for q in mapped.all_quads()} - {str(RDF.type)}
+    concepts = {q.object.value for q in mapped.all_quads()
+                if isinstance(q.object, ox.NamedNode) and "/def/" in q.object.value and q.predicate != RDF_TYPE}
+    return classes, properties, concepts
+
+
+def test_every_emitted_term_is_declared_in_the_ontology(mapped):
+    ontology = load_rdflib(ontology_files(), DEFAULT_BASE)
+    declared = {str(s) for s in ontology.subjects(RDF.type, None)}
+    classes, properties, concepts = _emitted(mapped)
+    assert len(properties) >= 35  # the golden record exercises (almost) every property
+    assert classes - declared == set()
+    assert properties - declared == set()
+    assert {c for c in concepts if (rdflib.URIRef(c), RDF.type, SKOS.Concept) not in ontology} == set()
+
+
+def test_every_emitted_term_is_constrained_in_the_shapes(mapped):
+    shapes = load_rdflib(sorted((REPO / "shapes").glob("*.ttl")), DEFAULT_BASE)
+    paths = {str(o) for o in shapes.objects(None, SH.path)}
+    targeted = {str(o) for p in (SH.targetClass, SH["class"]) for o in shapes.objects(None, p)}
+    classes, properties, _ = _emitted(mapped)
+    assert properties - paths == set()
+    assert classes - targeted == set()
