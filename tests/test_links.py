@@ -5,7 +5,6 @@ import csv
 import io
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 import rdflib
 

@@ -8,6 +8,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.namespace import SH
@@ -135,7 +136,6 @@ def test_fail_on_threshold(validator, tmp_path):
     record = golden_record()
     item = map_record(dataclasses.replace(record, courses=(dataclasses.replace(record.courses[0], providers=()),)),
                       Iris())
-    import pyoxigraph as ox
     path = tmp_path / "warn.nq"
     path.write_bytes(ox.serialize(item.all_quads(), format=ox.RdfFormat.N_QUADS))
     assert not validate_graph(path, build_date=BUILD_DATE).failed

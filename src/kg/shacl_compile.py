@@ -1,6 +1,6 @@
-"""SHACL Core and SHACL-SPARQL shapes compiled to SPARQL SELECT queries (one per constraint).
+"""SHACL Core and SHACL-SPARQL shapes compiled to SPARQL conditions and queries, one per constraint.
 
-Each query returns the focus nodes (``?this``) and value nodes (``?value``)
+Each check selects the focus nodes (``?this``) and value nodes (``?value``)
 that may violate one constraint. Where SPARQL and pyshacl could disagree on
 a value (ill-typed literals, regular expressions, comparisons across types),
 the query only drops the values that surely conform and leaves the rest to
@@ -53,14 +53,24 @@ _SPARQL_BLOCKERS = re.compile(r"\b(VALUES|SERVICE|MINUS|GRAPH|UNION|GROUP|HAVING
 
 @dataclass(frozen=True)
 class Check:
-    """One constraint of one shape, for the focus nodes of one targeted shape."""
+    """One constraint of one shape, for the focus nodes of one targeted shape.
+
+    kind "value": `condition` holds of a (?this, ?value) pair that may violate it, ?value being a value of `path`
+    (or ?this itself when `path` is None); "count": `bounds` (min, max or -1) on the number of values of `path`;
+    "query": `queries` select the violations themselves. Pairs of strings are without / with rdfs:subClassOf
+    reasoning.
+    """
 
     shape: rdflib.term.Node        # the shape holding the constraint (sh:sourceShape)
     rule_id: str | None
     severity: str                  # Info | Warning | Violation
     message: str                   # first of the sorted sh:message values (a template for SPARQL constraints)
     path: rdflib.URIRef | None     # sh:resultPath
-    queries: tuple[str, str]       # without, with rdfs:subClassOf reasoning
+    kind: str
+    target: tuple[str, str]        # group pattern binding ?this to the focus nodes
+    condition: tuple[str, str] = ("", "")
+    bounds: tuple[int, int] = (0, -1)
+    queries: tuple[str, str] = ("", "")
     verify: tuple | None = None    # (verifier name, parameter): exact check of each returned value in Python
     sparql: bool = False           # a SHACL-SPARQL constraint: one finding per solution, message filled in
 
@@ -133,7 +143,12 @@ def _targets(g: rdflib.Graph, shape) -> tuple[str, str]:
                            SH.targetObjectsOf: f"[] {term} ?this ."}[kind]
                 plain.append(pattern)
                 sub.append(pattern)
-    return " UNION ".join(f"{{ {p} }}" for p in plain), " UNION ".join(f"{{ {p} }}" for p in sub)
+    return _distinct(plain), _distinct(sub)
+
+
+def _distinct(patterns: list[str]) -> str:
+    """Each focus node once, however many graphs state its type (the union graph repeats such triples)."""
+    return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(f"{{ {p} }}" for p in patterns) + " } }"
 
 
 def _common(g: rdflib.Graph, shape, rule_ids: dict) -> dict:
@@ -167,9 +182,7 @@ def _node_checks(g: rdflib.Graph, shape, targets: tuple[str, str], rule_ids: dic
             checks.extend(_sparql_checks(g, shape, value, targets, rule_ids))
             continue
         for condition, verify in _value_conditions(g, shape, param, value):
-            queries = tuple(f"SELECT DISTINCT ?this ?value WHERE {{ {t} BIND(?this AS ?value) FILTER({c}) }}"
-                            for t, c in zip(targets, condition))
-            checks.append(Check(path=None, queries=queries, verify=verify, **common))
+            checks.append(Check(path=None, kind="value", target=targets, condition=condition, verify=verify, **common))
     return checks
 
 
@@ -180,37 +193,25 @@ def _property_checks(g: rdflib.Graph, shape, targets: tuple[str, str], rule_ids:
     if list(g.objects(shape, SH.property)):
         raise _Unsupported("nested property shapes")
     path, common = paths[0], _common(g, shape, rule_ids)
-    p = _sparql_term(path)
-    checks = []
+    p, checks = _sparql_term(path), []
     for param, value in _params(g, shape, node_level=False):
         if param == SH.sparql:
             raise _Unsupported("SPARQL constraint on a property shape")
-        if param in (SH.minCount, SH.maxCount, SH.hasValue):
-            queries = tuple(_count_query(param, value, t, p) for t in targets)
-            if queries[0]:
-                checks.append(Check(path=path, queries=queries, **common))
-            continue
-        for condition, verify in _value_conditions(g, shape, param, value):
-            queries = tuple(f"SELECT DISTINCT ?this ?value WHERE {{ {t} ?this {p} ?value . FILTER({c}) }}"
-                            for t, c in zip(targets, condition))
-            checks.append(Check(path=path, queries=queries, verify=verify, **common))
+        if param == SH.hasValue:
+            if isinstance(value, rdflib.BNode):
+                raise _Unsupported("sh:hasValue of a blank node")
+            queries = tuple(f"SELECT DISTINCT ?this WHERE {{ {t} FILTER NOT EXISTS {{ ?this {p} {_sparql_term(value)} }} }}"
+                            for t in targets)
+            checks.append(Check(path=path, kind="query", target=targets, queries=queries, **common))
+        elif param in (SH.minCount, SH.maxCount):
+            bounds = (_int(value), -1) if param == SH.minCount else (0, _int(value))
+            if bounds != (0, -1):
+                checks.append(Check(path=path, kind="count", target=targets, bounds=bounds, **common))
+        else:
+            for condition, verify in _value_conditions(g, shape, param, value):
+                checks.append(Check(path=path, kind="value", target=targets, condition=condition, verify=verify,
+                                    **common))
     return checks
-
-
-def _count_query(param, value, target: str, p: str) -> str:
-    if param == SH.hasValue:
-        if isinstance(value, rdflib.BNode):
-            raise _Unsupported("sh:hasValue of a blank node")
-        return f"SELECT DISTINCT ?this WHERE {{ {target} FILTER NOT EXISTS {{ ?this {p} {_sparql_term(value)} }} }}"
-    n = _int(value)
-    if param == SH.minCount:
-        if n == 0:
-            return ""
-        if n == 1:
-            return f"SELECT DISTINCT ?this WHERE {{ {target} FILTER NOT EXISTS {{ ?this {p} ?x }} }}"
-        return (f"SELECT ?this WHERE {{ {target} OPTIONAL {{ ?this {p} ?x }} }} "
-                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?x) < {n})")
-    return f"SELECT ?this WHERE {{ {target} ?this {p} ?x }} GROUP BY ?this HAVING (COUNT(DISTINCT ?x) > {n})"
 
 
 def _value_conditions(g: rdflib.Graph, shape, param, value) -> list[tuple[tuple[str, str], tuple | None]]:
@@ -287,13 +288,12 @@ def _sparql_checks(g: rdflib.Graph, shape, constraint, targets: tuple[str, str],
         raise _Unsupported("SPARQL constraint without sh:select")
     text = str(select)
     where = _outer_brace(text)
-    queries = tuple(_prefixes(g, constraint) + text[:where + 1] + f" {{ SELECT DISTINCT ?this WHERE {{ {t} }} }} "
-                    + text[where + 1:] for t in targets)
+    queries = tuple(_prefixes(g, constraint) + text[:where + 1] + f" {t} " + text[where + 1:] for t in targets)
     severity = g.value(constraint, SH.severity) or g.value(shape, SH.severity) or SH.Violation
     message = g.value(constraint, SH.message) or g.value(shape, SH.message) or ""
     return [Check(shape=shape, rule_id=rule_ids.get(constraint) or rule_ids.get(shape),
-                  severity=str(severity).rsplit("#", 1)[-1], message=str(message), path=None, queries=queries,
-                  sparql=True)]
+                  severity=str(severity).rsplit("#", 1)[-1], message=str(message), path=None, kind="query",
+                  target=targets, queries=queries, sparql=True)]
 
 
 def _outer_brace(text: str) -> int:
@@ -341,3 +341,4 @@ def _name(g: rdflib.Graph, node) -> str:
         return g.namespace_manager.normalizeUri(node) if isinstance(node, rdflib.URIRef) else f"_:{node}"
     except Exception:  # rdflib raises various errors on IRIs it cannot shorten
         return str(node)
+

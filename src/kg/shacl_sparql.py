@@ -12,6 +12,7 @@ them to pyshacl, so that nothing is skipped silently.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Callable
 
 import pyoxigraph as ox
@@ -39,6 +40,7 @@ class CompiledShapes:
         self.checks: list[Check] = compiled.checks
         self.unsupported: list[str] = compiled.unsupported
         self._compiled_shapes = compiled.compiled_shapes
+        self.queries: list[Query] = plan(self.checks)
 
     @classmethod
     def from_graph(cls, shapes: rdflib.Graph) -> "CompiledShapes":
@@ -60,24 +62,38 @@ class CompiledShapes:
         """Findings of the compiled shapes with their (focus, path, value) keys as rdflib terms."""
         variant = 1 if store.query(_HAS_SUBCLASS, use_default_graph_as_union=True) else 0
         convert, out = Converter(), []
-        for check in self.checks:
-            solutions = store.query(check.queries[variant], use_default_graph_as_union=True)
+        for query in self.queries:
+            solutions = store.query(query.texts[variant], use_default_graph_as_union=True)
             names = [v.value for v in solutions.variables]
             with_value = "value" in names
             for solution in solutions:
-                value = solution["value"] if with_value else None
-                value_r = convert(value) if value is not None else None
-                if check.verify and VERIFIERS[check.verify[0]](value_r, check.verify[1]):
-                    continue
-                focus_r = convert(solution["this"])
-                message = _fill(check.message, names, solution, convert) if check.sparql else check.message
-                finding = Finding(rule_id=check.rule_id, shape=_label(check.shape),
-                                  path=str(check.path) if check.path is not None else None, severity=check.severity,
-                                  focus_node=_label(focus_r), value=_label(value_r) if value_r is not None else None,
-                                  message=message)
-                out.append((finding, (focus_r, check.path, value_r)))
+                value = convert(solution["value"]) if with_value and solution["value"] is not None else None
+                for check in _checks_of(query, solution):
+                    if check.verify and VERIFIERS[check.verify[0]](value, check.verify[1]):
+                        continue
+                    out.append(_finding(check, convert(solution["this"]), value, names, solution, convert))
         out.sort(key=lambda pair: (pair[0].rule_id or "", pair[0].focus_node, pair[0].value or ""))
         return out
+
+
+def _checks_of(query: Query, solution) -> list[Check]:
+    """The checks a solution of a merged query is a violation (or a candidate) of."""
+    if query.mode == "value":
+        return [query.checks[int(solution["k"].value)]]
+    if query.mode == "min1":
+        return [c for k, c in enumerate(query.checks) if solution[f"m{k}"].value == "true"]
+    if query.mode == "max1":
+        path = solution["p"].value
+        return [c for c in query.checks if str(c.path) == path]
+    return [query.checks[0]]
+
+
+def _finding(check: Check, focus, value, names: list[str], solution, convert) -> tuple[Finding, tuple]:
+    message = _fill(check.message, names, solution, convert) if check.sparql else check.message
+    finding = Finding(rule_id=check.rule_id, shape=_label(check.shape),
+                      path=str(check.path) if check.path is not None else None, severity=check.severity,
+                      focus_node=_label(focus), value=_label(value) if value is not None else None, message=message)
+    return finding, (focus, check.path, value)
 
 
 def _fill(template: str, names: list[str], solution, convert) -> str:
@@ -89,6 +105,84 @@ def _fill(template: str, names: list[str], solution, convert) -> str:
         text = _label(convert(term)) if term is not None else ""
         template = re.sub(r"\{[?$]" + re.escape(name) + r"\}", lambda _: text, template)
     return template
+
+
+# --------------------------------------------------------------- query plan
+
+@dataclass(frozen=True)
+class Query:
+    """One SPARQL query answering several checks."""
+
+    texts: tuple[str, str]         # without, with rdfs:subClassOf reasoning
+    checks: tuple[Check, ...]
+    mode: str = "single"           # how a solution names its check: single | value (?k) | min1 (?m<k>) | max1 (?p)
+
+
+def plan(checks: list[Check]) -> list[Query]:
+    """The checks merged into one scan per target and kind, so each focus node's triples are read once."""
+    groups: dict[tuple, list[Check]] = {}
+    for check in checks:
+        if check.kind == "count":
+            kind = {(1, -1): "min1", (0, 1): "max1"}.get(check.bounds, check)
+            key = (kind, check.target)
+        elif check.kind == "value":
+            key = ("value", check.target, check.path is None)
+        else:
+            key = (check,)
+        groups.setdefault(key, []).append(check)
+    builders = {"value": _value_query, "min1": _min_one_query, "max1": _max_one_query}
+    queries = []
+    for key, members in groups.items():
+        if key[0] in builders:
+            queries.append(Query(tuple(builders[key[0]](members, n) for n in (0, 1)), tuple(members), key[0]))
+        elif isinstance(key[0], Check) and key[0].kind == "count":
+            queries.extend(Query(tuple(_count_query(m, n) for n in (0, 1)), (m,)) for m in members)
+        else:
+            queries.extend(Query(m.queries, (m,)) for m in members)
+    return queries
+
+
+def _dispatch(conditions: list[str], low: int = 0) -> str:
+    """The condition of check ?k, as a balanced tree of IFs (fewer comparisons a row than a chain)."""
+    if len(conditions) == 1:
+        return conditions[0]
+    half = len(conditions) // 2
+    return (f"IF(?k < {low + half}, {_dispatch(conditions[:half], low)}, "
+            f"{_dispatch(conditions[half:], low + half)})")
+
+
+def _value_query(checks: list[Check], variant: int) -> str:
+    dispatch = _dispatch([c.condition[variant] for c in checks])
+    target = checks[0].target[variant]
+    if checks[0].path is None:
+        ks = " ".join(str(k) for k in range(len(checks)))
+        return (f"SELECT DISTINCT ?this ?k ?value WHERE {{ {target} BIND(?this AS ?value) VALUES ?k {{ {ks} }} "
+                f"FILTER({dispatch}) }}")
+    rows = " ".join(f"({c.path.n3()} {k})" for k, c in enumerate(checks))
+    return (f"SELECT DISTINCT ?this ?k ?value WHERE {{ {target} VALUES (?p ?k) {{ {rows} }} ?this ?p ?value . "
+            f"FILTER({dispatch}) }}")
+
+
+def _min_one_query(checks: list[Check], variant: int) -> str:
+    """Focus nodes lacking a value of some path; ?m<k> tells which."""
+    binds = " ".join(f"BIND(NOT EXISTS {{ ?this {c.path.n3()} ?x{k} }} AS ?m{k})" for k, c in enumerate(checks))
+    missing = " || ".join(f"?m{k}" for k in range(len(checks)))
+    return f"SELECT DISTINCT ?this {' '.join(f'?m{k}' for k in range(len(checks)))} WHERE {{ {checks[0].target[variant]} {binds} FILTER({missing}) }}"
+
+
+def _max_one_query(checks: list[Check], variant: int) -> str:
+    """Focus nodes with two values of some path; ?p tells which."""
+    paths = " ".join(sorted({c.path.n3() for c in checks}))
+    return (f"SELECT DISTINCT ?this ?p WHERE {{ {checks[0].target[variant]} VALUES ?p {{ {paths} }} "
+            f"?this ?p ?a . ?this ?p ?b . FILTER(!sameTerm(?a, ?b)) }}")
+
+
+def _count_query(check: Check, variant: int) -> str:
+    low, high = check.bounds
+    having = " || ".join(([f"COUNT(DISTINCT ?x) < {low}"] if low else []) +
+                         ([f"COUNT(DISTINCT ?x) > {high}"] if high >= 0 else []))
+    return (f"SELECT ?this WHERE {{ {check.target[variant]} OPTIONAL {{ ?this {check.path.n3()} ?x }} }} "
+            f"GROUP BY ?this HAVING ({having})")
 
 
 # --------------------------------------------------------------- exact value checks (pyshacl's logic)

@@ -5,7 +5,8 @@ concepts are built from the base setting directly (`Vocab(iris)`), so a build
 with another base mints terms under that base. The data files in `ontology/`,
 `shapes/` and `queries/` are written with the default base
 (``https://example.org/iom-kg/``); `rebase` and the loaders below rewrite
-their IRIs (not their literals) to the base of the setting when they differ.
+their IRIs to the base of the setting when they differ (literals are left
+alone, except ``xsd:anyURI`` ones: the namespaces of SHACL-SPARQL prefixes).
 """
 from __future__ import annotations
 
