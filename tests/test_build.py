@@ -58,7 +58,7 @@ def test_failing_items_are_quarantined_not_dropped(tmp_path: Path, sample_dir: P
   sh:property [ sh:path schema:headline ; sh:minLength 90 ; dcterms:identifier "TST-001" ;
                 sh:message "headline shorter than 90 characters" ] .
 """, encoding="utf-8")
-    monkeypatch.setattr(build_module, "_validator", lambda base, batch: Validator(shapes, base_iri=base, batch_size=batch))
+    monkeypatch.setattr(build_module, "_validator", lambda settings: Validator(shapes, base_iri=settings.base_iri))
     target = tmp_path / "store"
     summary = build([sample_dir / "004_b59d9b25a20bdcd6.txt"], Settings(store=target))
     assert summary.items_read == 6

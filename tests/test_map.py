@@ -116,3 +116,18 @@ def test_every_emitted_term_is_constrained_in_the_shapes(mapped):
     classes, properties, _ = _emitted(mapped)
     assert properties - paths == set()
     assert classes - targeted == set()
+
+
+def test_descriptive_course_names_stay_with_their_item():
+    """A named course is one node across bulletins; "the new course" of one item is not every other one's."""
+    from kg.model import Course
+
+    base = golden_record()
+    record = dataclasses.replace(base, courses=(Course("nuevo curso", providers=("IOM",)),
+                                                Course("Counter Trafficking in Humanitarian Settings")))
+    other = dataclasses.replace(record, item=dataclasses.replace(record.item, index=7))
+    nodes = [{q.subject.value for q in map_record(r, Iris()).quads if "/id/course/" in q.subject.value}
+             for r in (record, other)]
+    shared = Iris().thing("course", "counter-trafficking-in-humanitarian-settings")
+    assert nodes[0] & nodes[1] == {shared}
+    assert len(nodes[0]) == len(nodes[1]) == 2

@@ -131,3 +131,17 @@ def test_shapes_rebase_their_sparql_prefixes():
     shapes = load_rdflib(SHAPE_FILES, base)
     namespaces = {str(o) for o in shapes.objects(None, SH.namespace)}
     assert f"{base}def/" in namespaces and f"{DEFAULT_BASE}def/" not in namespaces
+
+
+def test_catalogue_organization_types_are_concepts_of_the_scheme(ontology):
+    """Every org_type the catalogue and the head-noun rules can give is a concept, or its items would fail ORG-005."""
+    import csv
+
+    mappings = REPO / "mappings"
+    rows = [line for line in (mappings / "organizations.tsv").read_text(encoding="utf-8").splitlines()
+            if not line.startswith("#")]
+    catalogue = {row["org_type"] for row in csv.DictReader(rows, delimiter="\t") if row["org_type"]}
+    lexicon = {line.split("\t")[2] for line in (mappings / "lexicon.tsv").read_text(encoding="utf-8").splitlines()
+               if line.startswith("org_head\t") and len(line.split("\t")) > 2 and line.split("\t")[2]}
+    assert catalogue and lexicon
+    assert (catalogue | lexicon) - set(_notations(ontology, "org-type")) == set()

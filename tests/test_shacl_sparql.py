@@ -252,3 +252,25 @@ def test_speed_of_both_engines(validator, compiled, sample_items, capsys):
     assert Counter(got) == Counter(expected)
     with capsys.disabled():
         print(f"\n{len(items)} items: pyshacl {len(items) / slow:,.0f} items/s, compiled {len(items) / fast:,.0f} items/s")
+
+
+@pytest.fixture(scope="module")
+def pyshacl_validator() -> Validator:
+    return Validator(build_date=BUILD_DATE, engine="pyshacl")
+
+
+def _verdicts(validator: Validator, items: list[MappedItem]) -> list[tuple]:
+    return [(v.item_slug, v.conforms, sorted((f.rule_id, f.focus_node, f.value or "") for f in v.results))
+            for v in validator.validate_items(items)]
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_both_engines_give_the_same_item_verdicts(validator, pyshacl_validator, mapped, name):
+    """What the build quarantines must not depend on the engine: same verdicts, same findings per item."""
+    assert validator.compiled is not None and pyshacl_validator.compiled is None
+    match, change, _ = MUTATIONS[name]
+    predicate, obj = match if isinstance(match, tuple) else (match, None)
+    broken = _edit(mapped, predicate, change, obj)
+    compiled_verdicts = _verdicts(validator, broken)
+    assert compiled_verdicts == _verdicts(pyshacl_validator, broken)
+    assert not all(conforms for _, conforms, _ in compiled_verdicts) or name == "language tag on a name"

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from datetime import date
 from functools import lru_cache
 from time import perf_counter
 
@@ -55,6 +56,7 @@ class BatchResult:
 
 @dataclass
 class BuildSummary:
+    build_date: str = ""
     pages: int = 0
     items_read: int = 0
     items_loaded: int = 0
@@ -96,7 +98,7 @@ def process_batch(items: list[BulletinItem], settings: Settings) -> BatchResult:
     iris = Iris(settings.base_iri)
     mapped = [map_record(record, iris) for record in records]
     seconds["map"], clock = perf_counter() - clock, perf_counter()
-    verdicts = _validator(settings.base_iri, settings.validation_batch).validate_items(mapped)
+    verdicts = _validator(settings).validate_items(mapped)
     seconds["validate"] = perf_counter() - clock
     good, bad, findings = [], [], []
     for record, graph, verdict in zip(records, mapped, verdicts):
@@ -121,11 +123,11 @@ def _quarantine_entry(record, graph, verdict) -> QuarantineEntry:
 
 
 @lru_cache(maxsize=2)
-def _validator(base_iri: str, batch_size: int):
-    """One validator per process: parsing the shapes is the expensive part."""
+def _validator(settings: Settings):
+    """One validator per process: parsing and compiling the shapes is the expensive part."""
     from .validate import Validator
 
-    return Validator(resource_dir("shapes"), base_iri=base_iri, batch_size=batch_size)
+    return Validator.from_settings(settings)
 
 
 def add_links(store: Store, iris: Iris) -> int:
@@ -197,7 +199,8 @@ def build(paths: Iterable[Path], settings: Settings,
     from .store import StoreBuilder
 
     started = perf_counter()
-    summary = BuildSummary()
+    settings = settings.with_(build_date=settings.build_date or date.today())
+    summary = BuildSummary(build_date=settings.build_date.isoformat())
     items, summary.errors, summary.pages = read_corpus(paths)
     summary.items_read = len(items)
     summary.stages["read"] = perf_counter() - started

@@ -67,6 +67,11 @@ class _Out:
     def node(self, kind: str, name: str) -> ox.NamedNode:
         return _node(self.iris, kind, name)
 
+    def named(self, kind: str, name: str) -> ox.NamedNode:
+        """A course or initiative: shared across bulletins when it has a proper name, else this item's own
+        ("the new course", "curso" must not merge every course of the corpus into one node)."""
+        return self.node(kind, name if _is_proper_name(name) else f"{self.record.item.slug} {name}")
+
     def org(self, name: str) -> ox.NamedNode:
         """An organization by canonical name; one not described in the record gets a minimal node."""
         node = self.node("organization", name)
@@ -89,6 +94,13 @@ def _node(iris: Iris, kind: str, name: str) -> ox.NamedNode:
 
 
 @lru_cache(maxsize=200_000)
+def _is_proper_name(name: str) -> bool:
+    """Two capitalized words ("Mesoamerica Program") or an acronym ("R4V"), not a description."""
+    words = name.split()
+    capitalized = [w for w in words if w[:1].isupper()]
+    return len(capitalized) >= 2 or (len(words) == 1 and sum(c.isupper() for c in name) >= 2)
+
+
 def _lit(text: str) -> ox.Literal:
     return ox.Literal(text)
 
@@ -210,7 +222,7 @@ def _map_person(out: _Out, person: Person) -> ox.NamedNode:
 
 def _map_initiative(out: _Out, initiative: Initiative) -> ox.NamedNode:
     kg = out.v.kg
-    node = out.node("initiative", initiative.name)
+    node = out.named("initiative", initiative.name)
     out.names.setdefault(initiative.name, node)
     _typed(out, node, (kg.Initiative,), initiative.name, reference=False)
     out.add(node, kg.initiativeKind, out.v.concept(INITIATIVE_KIND, initiative.kind))
@@ -224,7 +236,7 @@ def _map_initiative(out: _Out, initiative: Initiative) -> ox.NamedNode:
 
 def _map_course(out: _Out, course: Course) -> ox.NamedNode:
     kg = out.v.kg
-    node = out.node("course", course.name)
+    node = out.named("course", course.name)
     _typed(out, node, (kg.Course, SCHEMA.Course), course.name, reference=False)
     for name in course.providers:
         out.add(node, SCHEMA.provider, out.org(name))

@@ -7,6 +7,7 @@ receives a `Settings` object and never reads the environment itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,12 @@ class Settings:
     max_concurrent_queries: int = 8
     #: Worker threads of the WSGI server.
     server_threads: int = 8
+    #: SHACL engine for builds: "sparql" (shapes compiled to SPARQL on pyoxigraph) or "pyshacl".
+    validation_engine: str = "sparql"
     #: Items per SHACL validation call.
     validation_batch: int = 1000
+    #: Date a build validates against ("not published in the future"); None = the day the build runs.
+    build_date: date | None = None
     #: Worker processes for `kg build` (0 = one per core).
     build_workers: int = 1
     #: Response cache for repeated queries.

@@ -1,9 +1,10 @@
 """A fast SHACL engine for the project's shapes: the shapes compiled to SPARQL and run with pyoxigraph.
 
-pyshacl walks focus nodes one at a time in Python (tens of milliseconds an
-item); here each constraint is one SPARQL query over the whole batch, and
-only the few values SPARQL cannot judge exactly as pyshacl does go through
-pyshacl's own per-value logic in Python. The findings (rule id, shape, path,
+pyshacl walks focus nodes one at a time in Python (milliseconds an item);
+here the constraints of shapes sharing focus nodes are merged into a few
+SPARQL queries over the whole batch (`plan`), and only the few values SPARQL
+cannot judge exactly as pyshacl does go through pyshacl's own per-value
+logic in Python (`VERIFIERS`). The findings (rule id, shape, path,
 severity, focus node, value, message) are those `kg.validate` derives from
 pyshacl's report. Shapes using features outside the compiled subset are
 listed in `CompiledShapes.unsupported`; `shapes_needing_pyshacl()` gives
@@ -58,8 +59,9 @@ class CompiledShapes:
                 rest.add((s, p, o))
         return rest
 
-    def run(self, store: ox.Store) -> list[tuple[Finding, tuple]]:
-        """Findings of the compiled shapes with their (focus, path, value) keys as rdflib terms."""
+    def run(self, store: ox.Store, *, oxigraph_keys: bool = False) -> list[tuple[Finding, tuple]]:
+        """Findings of the compiled shapes with their (focus, path, value) keys as rdflib terms (or, with
+        `oxigraph_keys`, as the store's pyoxigraph terms, which spares converting a batch's quads to match them)."""
         variant = 1 if store.query(_HAS_SUBCLASS, use_default_graph_as_union=True) else 0
         convert, out = Converter(), []
         for query in self.queries:
@@ -71,9 +73,20 @@ class CompiledShapes:
                 for check in _checks_of(query, solution):
                     if check.verify and VERIFIERS[check.verify[0]](value, check.verify[1]):
                         continue
-                    out.append(_finding(check, convert(solution["this"]), value, names, solution, convert))
+                    finding, key = _finding(check, convert(solution["this"]), value, names, solution, convert)
+                    if oxigraph_keys:
+                        key = (solution["this"], _PATHS.setdefault(check.path, _ox_path(check.path)),
+                               solution["value"] if value is not None else None)
+                    out.append((finding, key))
         out.sort(key=lambda pair: (pair[0].rule_id or "", pair[0].focus_node, pair[0].value or ""))
         return out
+
+
+_PATHS: dict = {}   # rdflib path -> pyoxigraph path, for `oxigraph_keys`
+
+
+def _ox_path(path: rdflib.URIRef | None) -> ox.NamedNode | None:
+    return ox.NamedNode(str(path)) if path is not None else None
 
 
 def _checks_of(query: Query, solution) -> list[Check]:

@@ -26,6 +26,7 @@ from .map import MappedItem
 from .resources import resource_dir
 from .settings import DEFAULTS, Settings
 from .vocab import SCHEMA, load_rdflib
+from .shacl_sparql import CompiledShapes
 from .validate_report import Finding, Report, SEVERITIES, severity_rank
 from .validate_sparql import add_results, fill_message, flatten, run_rules, split_shapes
 
@@ -53,7 +54,9 @@ class Validator:
 
     def __init__(self, shapes_dir: Path | None = None, *, base_iri: str = DEFAULTS.base_iri,
                  build_date: date | None = None, batch_size: int = DEFAULTS.validation_batch,
-                 fail_on: str = "Violation") -> None:
+                 fail_on: str = "Violation", engine: str = DEFAULTS.validation_engine) -> None:
+        if engine not in ("sparql", "pyshacl"):
+            raise ValueError(f"unknown validation engine {engine!r} (sparql or pyshacl)")
         self.shapes_dir = shapes_dir or resource_dir("shapes")
         self.base_iri = base_iri
         self.build_date = build_date or date.today()
@@ -64,10 +67,14 @@ class Validator:
         self.rule_ids = _rule_ids(self.shapes)
         self.rules, self.core_shapes = split_shapes(self.shapes, self.rule_ids)
         flatten(self.core_shapes)
+        compiled = CompiledShapes.from_graph(self.shapes) if engine == "sparql" else None
+        # All or nothing: a shape the compiler cannot handle sends every batch to pyshacl.
+        self.compiled = compiled if compiled is not None and not compiled.unsupported else None
 
     @classmethod
     def from_settings(cls, settings: Settings, build_date: date | None = None, **kwargs: Any) -> "Validator":
-        return cls(base_iri=settings.base_iri, build_date=build_date, batch_size=settings.validation_batch, **kwargs)
+        return cls(base_iri=settings.base_iri, build_date=build_date or settings.build_date,
+                   batch_size=settings.validation_batch, engine=settings.validation_engine, **kwargs)
 
     def _set_build_date(self) -> None:
         """The latest allowed publication date (BUL-009) is the build date, not the date in the file."""
@@ -89,6 +96,8 @@ class Validator:
         """Nodes shared by items (countries, organizations, courses named alike) are checked with all the
         facts the batch holds about them, as the store will hold them; a finding with a value goes to the
         items that state that value, one without (a missing property) to every item describing the node."""
+        if self.compiled is not None:
+            return self._validate_batch_compiled(batch)
         data, store = rdflib.Graph(), ox.Store()
         owners: dict[rdflib.term.Node, set[int]] = {}
         stated: list[set[tuple]] = []
@@ -104,6 +113,28 @@ class Validator:
         for finding, (focus, path, value) in self._run(data, store):
             candidates = owners.get(focus, range(len(batch)))
             exact = [n for n in candidates if (focus, path, value) in stated[n]] if value is not None else []
+            for n in exact or candidates:
+                findings[n].append(finding)
+        return [ItemVerdict(item.item_slug, not any(self._fails(f) for f in found), found)
+                for item, found in zip(batch, findings)]
+
+    def _validate_batch_compiled(self, batch: list[MappedItem]) -> list[ItemVerdict]:
+        """The same attribution as `_validate_batch`, on pyoxigraph terms throughout (no rdflib graph)."""
+        store, owners, stated = ox.Store(), {}, []
+        for n, item in enumerate(batch):
+            quads = item.quads + item.reference
+            store.extend(quads)
+            stated.append(set(quads))
+            for quad in quads:
+                owners.setdefault(quad.subject, set()).add(n)
+        reference = batch[0].reference[0].graph_name if batch and batch[0].reference else None
+        findings: list[list[Finding]] = [[] for _ in batch]
+        for finding, (focus, path, value) in self.compiled.run(store, oxigraph_keys=True):
+            candidates = owners.get(focus) or range(len(batch))
+            exact = []
+            if value is not None and path is not None and not isinstance(focus, ox.Literal):
+                exact = [n for n in candidates if ox.Quad(focus, path, value, batch[n].graph) in stated[n]
+                         or (reference is not None and ox.Quad(focus, path, value, reference) in stated[n])]
             for n in exact or candidates:
                 findings[n].append(finding)
         return [ItemVerdict(item.item_slug, not any(self._fails(f) for f in found), found)
