@@ -17,14 +17,22 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SCORER = SHARED / "tools" / "score_extraction.py"
 GOLD = SHARED / "gold"
 
-# Floors of the catalogue pass (countries, places, organizations, people, Wikidata links).
+# The quality bar of the project on the sample, for every entity type and attribute the scorer measures.
 THRESHOLDS = {
+    "items.f1": 1.0,
+    "items.title_exact": 1.0,
+    "items.date_accuracy": 1.0,
     "countries.f1": 0.97,
     "organizations.f1": 0.92,
     "people.f1": 0.9,
     "places.f1": 0.85,
     "wikidata.precision": 1.0,
     "wikidata.recall": 0.9,
+    "events.f1": 0.85,
+    "events.type_accuracy": 0.85,
+    "events.start_accuracy": 0.85,
+    "courses.f1": 0.85,
+    "initiatives.f1": 0.75,
 }
 
 
