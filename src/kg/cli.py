@@ -18,6 +18,12 @@ from .settings import DEFAULTS, Settings
 
 _store_option = click.option("--store", "store", default=str(DEFAULTS.store), show_default=True,
                              help="Store directory (on-disk pyoxigraph store).")
+_remote_store_option = click.option(
+    "--store", "store", default=str(DEFAULTS.store), show_default=True,
+    help="Store directory, or the URL of a SPARQL 1.1 store (Oxigraph server …/query, Virtuoso …/sparql).")
+_user_option = click.option("--user", default=None, help="User for a remote store's writes (Virtuoso: dba).")
+_password_option = click.option("--password", default=None, envvar="KG_REMOTE_PASSWORD",
+                                help="Password for --user (or the KG_REMOTE_PASSWORD environment variable).")
 _base_option = click.option("--base-iri", default=DEFAULTS.base_iri, show_default=True,
                             help="Base of every IRI the graph mints.")
 
@@ -77,17 +83,46 @@ def _print_record(record, explain: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@_store_option
+@_remote_store_option
 @_base_option
+@_user_option
+@_password_option
+@click.option("--local-store", default=str(DEFAULTS.store), show_default=True,
+              help="With a remote --store: where the build is made (and its quarantine kept) before the push.")
 @click.option("--workers", type=int, default=DEFAULTS.build_workers, show_default=True,
               help="Worker processes for extract/map/validate (0 = one per core).")
 @click.option("--batch", type=int, default=DEFAULTS.validation_batch, show_default=True,
               help="Items per validation batch.")
-def build(paths: tuple[str, ...], store: str, base_iri: str, workers: int, batch: int) -> None:
-    """Read -> extract -> map -> validate -> load PATHs (no PATH: the built-in sample) into the store."""
-    settings = DEFAULTS.with_(store=store, base_iri=base_iri, build_workers=workers, validation_batch=batch)
+def build(paths: tuple[str, ...], store: str, base_iri: str, user: str | None, password: str | None,
+          local_store: str, workers: int, batch: int) -> None:
+    """Read -> extract -> map -> validate -> load PATHs (no PATH: the built-in sample) into the store.
+
+    Exit status: 0 built, 1 built but some pages could not be read, 2 usage, 3 the remote store refused the load.
+    """
+    from .remote import is_remote
+
+    remote = store if is_remote(store) else None
+    settings = DEFAULTS.with_(store=local_store if remote else store, base_iri=base_iri, build_workers=workers,
+                              validation_batch=batch)
     summary = _run_build(_paths(paths), settings)
+    if remote:
+        _push(Path(settings.store), remote, user, password, settings)
     sys.exit(1 if summary.errors else 0)
+
+
+def _push(local: Path, url: str, user: str | None, password: str | None, settings: Settings) -> None:
+    from .iris import Iris
+    from .remote import RemoteError, remote_for
+    from .remote_load import LoadError, push_store
+
+    try:
+        with remote_for(url, user, password) as remote:
+            report = push_store(local, remote, Iris(settings.base_iri).base + "graph/")
+    except (RemoteError, LoadError) as exc:
+        _error(f"{url}: the load failed, the remote graphs are unchanged or listed here: {exc}")
+        sys.exit(3)
+    click.echo(f"pushed {report.graphs} graphs, {report.triples} triples to {url} in {report.seconds:.1f}s "
+               f"({len(report.pruned)} old graphs dropped)")
 
 
 def _run_build(paths: list[Path], settings: Settings):
@@ -109,21 +144,27 @@ def _run_build(paths: list[Path], settings: Settings):
 
 
 @main.command()
-@_store_option
+@_remote_store_option
 @_base_option
+@_user_option
+@_password_option
 @click.option("--host", default=DEFAULTS.host, show_default=True)
 @click.option("--port", type=int, default=DEFAULTS.port, show_default=True)
 @click.option("--timeout", type=float, default=DEFAULTS.query_timeout, show_default=True,
               help="Seconds a query may run before it is stopped (503).")
 @click.option("--public-url", default=None, help="Public URL of /sparql, for the service description and VoID.")
 @click.option("--no-cache", is_flag=True, help="Turn the response cache off.")
-def serve(store: str, base_iri: str, host: str, port: int, timeout: float, public_url: str | None,
-          no_cache: bool) -> None:
-    """Serve the store over SPARQL 1.1 (builds the built-in sample first if the store does not exist)."""
+def serve(store: str, base_iri: str, user: str | None, password: str | None, host: str, port: int,
+          timeout: float, public_url: str | None, no_cache: bool) -> None:
+    """Serve the store over SPARQL 1.1 (builds the built-in sample first if the store does not exist).
+
+    With a remote --store URL, queries are evaluated there, behind this endpoint's rules and pages.
+    """
     from .web import serve as serve_app
 
     settings = DEFAULTS.with_(store=store, base_iri=base_iri, host=host, port=port, query_timeout=timeout,
-                              public_url=public_url, cache_enabled=not no_cache)
+                              public_url=public_url, cache_enabled=not no_cache, remote_user=user,
+                              remote_password=password)
     if "://" not in str(store) and not Path(store).exists():
         click.echo(f"kg: no store at {store}; building the built-in sample first")
         _run_build(sample_bulletins(), settings)

@@ -263,3 +263,23 @@ class RemoteStore:
         return load_dataset(self, data, graphs, prune_prefix=prune_prefix, build_id=build_id,
                             batch_triples=batch_triples, switch_batch=switch_batch,
                             switch_timeout=switch_timeout)
+
+
+def is_remote(store: object) -> bool:
+    """A store setting that names a SPARQL endpoint rather than a directory."""
+    return str(store).startswith(("http://", "https://"))
+
+
+def remote_for(url: str, user: str | None = None, password: str | None = None, **options) -> RemoteStore:
+    """The client for a store URL, by the endpoint path servers use.
+
+    ``…/query`` is Oxigraph's server (updates on /update, Graph Store on /store);
+    ``…/sparql`` with a user is Virtuoso (writes on its digest-protected endpoints);
+    anything else is a plain SPARQL 1.1 endpoint that takes updates at the same URL.
+    """
+    trimmed = url.rstrip("/")
+    if trimmed.endswith("/query"):
+        return RemoteStore.oxigraph(trimmed[: -len("/query")], **options)
+    if trimmed.endswith("/sparql") and user:
+        return RemoteStore.virtuoso(trimmed[: -len("/sparql")], user, password or "", **options)
+    return RemoteStore(url, auth=(user, password or "") if user else None, **options)

@@ -35,6 +35,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from dataclasses import dataclass
 from time import perf_counter
 
@@ -196,3 +197,14 @@ def _run_switch(store: RemoteStore, pending: dict[str, str], pruned: list[str], 
         for final, _ in batch:
             if final is not None:
                 pending.pop(final, None)
+
+
+def push_store(store_dir: Path, remote: RemoteStore, graph_prefix: str) -> LoadReport:
+    """Put a built on-disk store into a remote SPARQL store, replacing the graphs of the previous push.
+
+    Every graph of the build is staged first and switched in at the end (see `load_dataset`); graphs under
+    `graph_prefix` that the new build no longer has are dropped in the same switch.
+    """
+    from pyoxigraph import Store
+
+    return load_dataset(remote, Store.read_only(str(store_dir)), prune_prefix=graph_prefix)

@@ -17,7 +17,10 @@ class Settings:
     #: Base of every IRI the graph mints (things, terms, graphs).
     base_iri: str = "https://example.org/iom-kg/"
     #: On-disk pyoxigraph store written by `kg build` and served by `kg serve`.
-    store: Path = Path("kg-store")
+    store: Path | str = Path("kg-store")
+    #: Credentials for a remote store (`store` = a SPARQL endpoint URL); only writes need them on Virtuoso.
+    remote_user: str | None = None
+    remote_password: str | None = None
     #: Address `kg serve` binds to.
     host: str = "127.0.0.1"
     port: int = 8000

@@ -18,6 +18,7 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from kg.iris import Iris
+from kg.remote import is_remote, remote_for
 from kg.settings import Settings
 from kg.store import StoreStats, open_store, stats_from
 from kg.vocab import vocab_for
@@ -40,7 +41,8 @@ class QueryService:
         self.settings = settings
         self.iris = Iris(settings.base_iri)
         self.prefixes = vocab_for(self.iris.base).prefixes()
-        self.store_path: Path | None = None if store is not None else Path(settings.store)
+        self.remote_url = str(settings.store) if store is None and is_remote(settings.store) else None
+        self.store_path: Path | None = None if store is not None or self.remote_url else Path(settings.store)
         self.in_process = in_process
         self.isolate_network = isolate_network
         self._store_id = self._current_store_id()
@@ -53,6 +55,11 @@ class QueryService:
         self._reload_lock = threading.Lock()
 
     def _open(self) -> Executor:
+        if self.remote_url:
+            from kg.web.remote_executor import RemoteExecutor
+
+            return RemoteExecutor(remote_for(self.remote_url, self.settings.remote_user,
+                                             self.settings.remote_password, retries=0))
         assert self.store_path is not None
         if not self.store_path.is_dir():
             raise FileNotFoundError(f"no store at {self.store_path}: run `kg build` first")
