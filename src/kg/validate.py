@@ -26,7 +26,7 @@ from .map import MappedItem
 from .resources import resource_dir
 from .settings import DEFAULTS, Settings
 from .vocab import SCHEMA, load_rdflib
-from .shacl_sparql import CompiledShapes
+from .shacl_sparql import CompiledShapes, Converter
 from .validate_report import Finding, Report, SEVERITIES, severity_rank
 from .validate_sparql import add_results, fill_message, flatten, run_rules, split_shapes
 
@@ -101,7 +101,7 @@ class Validator:
         data, store = rdflib.Graph(), ox.Store()
         owners: dict[rdflib.term.Node, set[int]] = {}
         stated: list[set[tuple]] = []
-        convert = _Converter()
+        convert = Converter()
         for n, item in enumerate(batch):
             store.extend(item.quads + item.reference)
             triples = {(convert(q.subject), convert(q.predicate), convert(q.object)) for q in item.quads + item.reference}
@@ -157,7 +157,7 @@ class Validator:
         return out
 
     def _run_sparql(self, store: ox.Store, report: rdflib.Graph) -> list[tuple[Finding, tuple]]:
-        convert, out, added = _Converter(), [], []
+        convert, out, added = Converter(), [], []
         for rule, focus, value in run_rules(self.rules, store):
             focus_r, value_r = convert(focus), convert(value) if value is not None else None
             message = fill_message(rule.message, _label(focus_r), _label(value_r) if value_r is not None else None)
@@ -243,28 +243,6 @@ def _label(node) -> str:
     return str(node)
 
 
-class _Converter:
-    """pyoxigraph terms -> rdflib terms, with IRIs cached (most repeat within a batch)."""
-
-    def __init__(self) -> None:
-        self._iris: dict[str, rdflib.URIRef] = {}
-
-    def __call__(self, term) -> rdflib.term.Node:
-        if isinstance(term, ox.NamedNode):
-            iri = self._iris.get(term.value)
-            if iri is None:
-                iri = self._iris[term.value] = rdflib.URIRef(term.value)
-            return iri
-        if isinstance(term, ox.Literal):
-            if term.language:
-                return rdflib.Literal(term.value, lang=term.language)
-            datatype = term.datatype.value
-            return rdflib.Literal(term.value, datatype=None if datatype == str(XSD.string) else self(term.datatype))
-        if isinstance(term, ox.BlankNode):
-            return rdflib.BNode(term.value)
-        raise TypeError(f"cannot convert {term!r}")
-
-
 def load_data(source: Any) -> rdflib.Graph:
     """The triples of `source` (all named graphs merged) as one rdflib Graph."""
     if isinstance(source, rdflib.Dataset):
@@ -272,7 +250,7 @@ def load_data(source: Any) -> rdflib.Graph:
     if isinstance(source, rdflib.Graph):
         return source
     if isinstance(source, ox.Store):
-        convert = _Converter()
+        convert = Converter()
         graph = rdflib.Graph()
         for quad in source:
             graph.add((convert(quad.subject), convert(quad.predicate), convert(quad.object)))
