@@ -14,10 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from ..dates import fold
+from ..dates import fold as _plain_fold
 from ..resources import resource_dir
 from .context import ItemContext, Mention, Sentence
 
+# Cached: the finders fold the same few thousand words again and again.
+fold = lru_cache(maxsize=65536)(_plain_fold)
 _TOKEN = re.compile(r"[^\W_](?:[\w'’.&/-]*[^\W_])?|[^\w\s]", re.UNICODE)
 QUOTES_OPEN = "\"“‘«'"
 QUOTES_CLOSE = {"\"": "\"", "“": "”", "‘": "’", "«": "»", "'": "'"}
@@ -49,10 +51,18 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 
     The list is cached: callers must not change it."""
     new = tuple.__new__
+    low = text.lower()
+    if text.isascii():      # lower-casing the sentence once keeps offsets and is cheaper than per word
+        return [new(Token, (a + offset, b + offset, text[a:b], low[a:b]))
+                for a, b in (m.span() for m in _TOKEN.finditer(text))]
+    if len(low) == len(text):
+        return [new(Token, (a + offset, b + offset, w, lw if w.isascii() else _fold(w)))
+                for a, b in (m.span() for m in _TOKEN.finditer(text)) for w, lw in ((text[a:b], low[a:b]),)]
     return [new(Token, (m.start() + offset, m.end() + offset, w, w.lower() if w.isascii() else _fold(w)))
             for m in _TOKEN.finditer(text) for w in (m.group(),)]
 
 
+@lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
     return word.lower() if word.isascii() else fold(word).replace("‐", "-").replace("‑", "-")
 

@@ -40,6 +40,20 @@ def _index() -> dict[str, list[Entry]]:
     return dict(index)
 
 
+@lru_cache(maxsize=1)
+def _first_words() -> frozenset[str]:
+    """Every token that can start a hit: a first word, or a first word with a plural ending."""
+    return frozenset(w + end for w in _index() for end in ("", "s", "es"))
+
+
+@lru_cache(maxsize=1)
+def _second_words() -> dict[str, frozenset[str]]:
+    """First word -> every token that can follow it in a longer phrase (plural endings included): most
+    phrases sharing a first word ("in", "by") are ruled out by the next token alone."""
+    return {first: frozenset(e[0][1] + end for e in entries if len(e[0]) > 1 for end in ("", "s", "es"))
+            for first, entries in _index().items()}
+
+
 def _entries() -> list[Entry]:
     out: list[Entry] = []
     verbs: dict[tuple[str, ...], list[tuple[str, str, str]]] = defaultdict(list)
@@ -81,16 +95,22 @@ def _variants(low: str) -> tuple[str, ...]:
 def sentence_hits(text: str, offset: int) -> dict[str, tuple[Hit, ...]]:
     """Hits per vocabulary in the sentence `text` that starts at `offset` of the item text."""
     tokens = tokenize(text, offset)
-    index = _index()
+    firsts = _first_words()
+    if not any(tok.low in firsts for tok in tokens):
+        return {}
+    index, seconds = _index(), _second_words()
     best: dict[str, list[Hit]] = defaultdict(list)
     ends: dict[str, int] = defaultdict(int)
     for i, tok in enumerate(tokens):
         low = tok.low
-        if low not in index and not (low[-1:] == "s" and (low[:-1] in index or low[:-2] in index)):
+        if low not in firsts:
             continue
+        following = tokens[i + 1].low if i + 1 < len(tokens) else ""
         for variant in _variants(low):
             for words, vocab, value in index.get(variant, ()):
                 if i < ends[vocab] or (variant != tok.low and (len(words) > 1 or vocab not in _PLURAL)):
+                    continue
+                if len(words) > 1 and following not in seconds[variant]:
                     continue
                 j = _match(tokens, i, words, vocab in _PLURAL)
                 if j is not None:

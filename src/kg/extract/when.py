@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from ..dates import fold, month_names
+from ..dates import month_names
 from ..resources import resource_dir
+from .phrases import fold
 
 # A month-day without a year that would fall this far after publication is taken from the previous year.
 _FUTURE_LIMIT = timedelta(days=183)
@@ -161,7 +162,11 @@ def _candidates(text: str):
     """Grammar matches, tried where a digit, month, weekday or date adverb is (or up to two words before it,
     for the connectors: "From September 8", "On the 28th")."""
     grammar, anchors, starts = _grammar(), _anchors(), _starts()
-    words = [(w.start(), w.group().lower()) for w in _WORD.finditer(text)]
+    low = text.lower()
+    if len(low) != len(text):
+        words = [(w.start(), w.group().lower()) for w in _WORD.finditer(text)]
+    else:
+        words = [(w.start(), w.group()) for w in _WORD.finditer(low)]
     tried = -1
     for n, (pos, token) in enumerate(words):
         if not (token[0].isdigit() or token in anchors or not token.isascii() and fold(token) in anchors):
