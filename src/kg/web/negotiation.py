@@ -8,6 +8,7 @@ parameter (short name or media type) overrides Accept for browsers and links.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
@@ -98,6 +99,14 @@ def choose(accept: MIMEAccept, offered: tuple[Format, ...], format_param: str | 
         return _by_parameter(format_param, offered)
     if not accept:
         return offered[0]
+    return _best(tuple(accept), offered)
+
+
+#: Clients send the same few Accept headers over and over; matching one costs more than the query
+#: lookup of a cached answer, so decisions are remembered (refusals are not, they raise).
+@lru_cache(maxsize=512)
+def _best(accept_items: tuple[tuple[str, float], ...], offered: tuple[Format, ...]) -> Format:
+    accept = MIMEAccept(accept_items)
     candidates: list[str] = []
     owner: dict[str, Format] = {}
     pairs = [(f.media_type, f) for f in offered] + [(a, f) for f in offered for a in f.aliases]
@@ -115,8 +124,14 @@ def prefers_html(accept: MIMEAccept, offered: tuple[Format, ...]) -> bool:
     """True when a browser-like Accept ranks HTML above every machine format offered."""
     if not accept:
         return False
+    return _prefers_html(tuple(accept), offered)
+
+
+@lru_cache(maxsize=512)
+def _prefers_html(accept_items: tuple[tuple[str, float], ...], offered: tuple[Format, ...]) -> bool:
+    accept = MIMEAccept(accept_items)
     try:
-        return choose(accept, (HTML, *offered)) is HTML and accept.quality("text/html") > 0 \
+        return _best(accept_items, (HTML, *offered)) is HTML and accept.quality("text/html") > 0 \
             and "text/html" in accept.values()
     except NotAcceptable:
         return False

@@ -7,7 +7,8 @@ must belong to this dataset: the server never fetches a graph from elsewhere.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 from flask import Request
@@ -118,7 +119,25 @@ def parse_request(request: Request, max_query_bytes: int,
         if not query.strip():
             raise ProtocolError(400, "the query is empty")
     return SparqlRequest(query, default, named, formats[-1] if formats else None,
-                         inspect_query(query, prefixes) if query else None)
+                         _inspect(query, prefixes) if query else None)
+
+
+#: Queries longer than this are lexed afresh each time rather than remembered.
+_REMEMBERED_QUERY_CHARS = 4096
+
+
+def _inspect(query: str, prefixes: dict[str, str] | None) -> QueryInfo:
+    """`inspect_query`, remembered for short texts: endpoints see the same queries repeatedly."""
+    if len(query) > _REMEMBERED_QUERY_CHARS:
+        return inspect_query(query, prefixes)
+    info = _inspect_remembered(query, tuple(prefixes.items()) if prefixes else ())
+    return replace(info, from_graphs=list(info.from_graphs), from_named_graphs=list(info.from_named_graphs),
+                   unresolved=list(info.unresolved))
+
+
+@lru_cache(maxsize=1024)
+def _inspect_remembered(query: str, prefixes: tuple[tuple[str, str], ...]) -> QueryInfo:
+    return inspect_query(query, dict(prefixes))
 
 
 def check_query(req: SparqlRequest, is_local_graph) -> None:
