@@ -93,3 +93,13 @@ def test_worker_processes_give_the_same_store(tmp_path: Path, sample_dir: Path):
     assert serial.items_loaded == parallel.items_loaded == 29
     quads = [set(Store.read_only(str(tmp_path / name))) for name in ("serial", "parallel")]
     assert quads[0] == quads[1]
+
+
+def test_loading_batch_by_batch_gives_the_same_store(tmp_path: Path, sample_dir: Path, sample_store, monkeypatch):
+    """A tiny load buffer loads every batch on its own; the store must not depend on how batches are grouped."""
+    monkeypatch.setattr(build_module, "LOAD_CHUNK_BYTES", 1)
+    target = tmp_path / "store"
+    summary = build([sample_dir], Settings(store=target, validation_batch=4))
+    assert summary.triples == sample_store[1].triples
+    assert set(Store.read_only(str(target))) == set(Store.read_only(str(sample_store[0])))
+    assert summary.stages["finish"] > 0

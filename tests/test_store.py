@@ -71,3 +71,15 @@ def test_memory_store_union_default_graph_and_stats():
     stats = store_stats(store)
     assert ITEM1 in stats.graphs and stats.triples == len(store)
     assert stats.entities == len({q.subject for q in store})
+
+
+def test_sealed_store_keeps_files_added_after_the_dumps(tmp_path):
+    target = tmp_path / "kg-store"
+    with StoreBuilder(target) as builder:
+        load_quads(builder.store, sample_quads())
+        builder.seal()
+        assert (builder.new_dir / DUMPS_DIR / NQUADS_DUMP).is_file()
+        (builder.new_dir / "build.json").write_text("{}", encoding="utf-8")
+    assert (target / "build.json").read_text(encoding="utf-8") == "{}"
+    trig = set(pyoxigraph.parse(path=str(target / DUMPS_DIR / TRIG_DUMP)))
+    assert trig == set(sample_quads())

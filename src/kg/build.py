@@ -26,10 +26,13 @@ from .read import page_paths, read_page
 from .resources import resource_dir
 from .settings import Settings
 
-STAGES = ("read", "extract", "map", "validate", "load")
+STAGES = ("read", "extract", "map", "validate", "load", "finish")
 QUARANTINE_DIR = "quarantine"
 SUMMARY_FILE = "build.json"
 REPORT_FILE = "validation.html"
+#: Batches are loaded together up to this many N-Quads bytes: one large bulk load is much faster than
+#: many small ones (each writes its own files that `optimize` then has to compact).
+LOAD_CHUNK_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,10 @@ def build(paths: Iterable[Path], settings: Settings,
     findings: list = []
     with StoreBuilder(settings.store, prefixes=dump_prefixes(Iris(settings.base_iri))) as builder:
         _load_all(builder.store, builder.new_dir, items, settings, summary, progress, findings)
+        clock = perf_counter()
         _write_report(builder.new_dir / REPORT_FILE, findings)
+        builder.seal()
+        summary.stages["finish"] = perf_counter() - clock
         summary.seconds = perf_counter() - started
         (builder.new_dir / SUMMARY_FILE).write_text(json.dumps(summary.to_json(), indent=2) + "\n",
                                                     encoding="utf-8")
@@ -216,10 +222,12 @@ def build(paths: Iterable[Path], settings: Settings,
 
 def _load_all(store: Store, folder: Path, items: list[BulletinItem], settings: Settings,
               summary: BuildSummary, progress: Callable[[int], None] | None, findings: list) -> None:
+    pending: list[bytes] = []
     for result in run_batches(items, settings):
         clock = perf_counter()
-        if result.nquads:
-            store.bulk_load(result.nquads, RdfFormat.N_QUADS)
+        pending.append(result.nquads)
+        if sum(map(len, pending)) >= LOAD_CHUNK_BYTES:
+            _bulk_load(store, pending)
         write_quarantine(folder / QUARANTINE_DIR, result.quarantined)
         summary.stages["load"] += perf_counter() - clock
         for stage, seconds in result.seconds.items():
@@ -231,8 +239,17 @@ def _load_all(store: Store, folder: Path, items: list[BulletinItem], settings: S
         if progress:
             progress(result.loaded + len(result.quarantined))
     clock = perf_counter()
+    _bulk_load(store, pending)
     add_links(store, Iris(settings.base_iri))
     add_ontology(store, Iris(settings.base_iri))
     store.flush()
     summary.triples = len(store)
     summary.stages["load"] += perf_counter() - clock
+
+
+def _bulk_load(store: Store, pending: list[bytes]) -> None:
+    """Load the buffered N-Quads of several batches at once, then empty the buffer."""
+    data = b"".join(pending)
+    pending.clear()
+    if data:
+        store.bulk_load(data, RdfFormat.N_QUADS)

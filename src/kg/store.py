@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse, serialize
 
 from kg.vocab import EXTERNAL_PREFIXES
 
 DUMPS_DIR = "dumps"
 NQUADS_DUMP = "kg.nq.gz"
 TRIG_DUMP = "kg.trig"
+#: gzip level 1: a third of the time of level 6 for a dump a few percent larger.
+DUMP_COMPRESSLEVEL = 1
 
 #: The counts VoID publishes; the default graph is empty by design, so GRAPH ?g sees everything.
 STATS_QUERIES = {
@@ -69,11 +71,13 @@ def write_dumps(store: Store, dumps_dir: Path | str, prefixes: dict[str, str] | 
     dumps_dir = Path(dumps_dir)
     dumps_dir.mkdir(parents=True, exist_ok=True)
     nquads = dumps_dir / NQUADS_DUMP
-    with gzip.open(nquads, "wb", compresslevel=6) as out:
+    with gzip.open(nquads, "wb", compresslevel=DUMP_COMPRESSLEVEL) as out:
         store.dump(out, RdfFormat.N_QUADS)
+    # Reading the on-disk store is the slow part of a dump: the TriG is serialized from the N-Quads
+    # just written (same quads, same order, same bytes as a second store dump) at a third of the cost.
     trig = dumps_dir / TRIG_DUMP
-    with trig.open("wb") as out:
-        store.dump(out, RdfFormat.TRIG, prefixes=prefixes)
+    with gzip.open(nquads, "rb") as source, trig.open("wb") as out:
+        serialize(parse(source, format=RdfFormat.N_QUADS), out, format=RdfFormat.TRIG, prefixes=prefixes)
     return [nquads, trig]
 
 
@@ -135,12 +139,14 @@ class StoreBuilder:
         self.new_dir = self.target.with_name(f".{self.target.name}.new-{tag}")
         self.old_dir = self.target.with_name(f".{self.target.name}.old-{tag}")
         self.store: Store | None = None
+        self.sealed = False
 
     def __enter__(self) -> "StoreBuilder":
         if self.new_dir.exists():
             shutil.rmtree(self.new_dir)
         self.new_dir.parent.mkdir(parents=True, exist_ok=True)
         self.store = Store(str(self.new_dir))
+        self.sealed = False
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -153,12 +159,20 @@ class StoreBuilder:
             if self.new_dir.exists():
                 shutil.rmtree(self.new_dir, ignore_errors=True)
 
-    def _finish(self) -> None:
+    def seal(self) -> None:
+        """Flush, compact and dump the new store; call it inside the block to time it or to add files
+        after the dumps (the swap on exit seals a store that is not sealed yet)."""
         assert self.store is not None
+        if self.sealed:
+            return
         self.store.flush()
         self.store.optimize()
         if self.dumps:
             write_dumps(self.store, self.new_dir / DUMPS_DIR, self.prefixes)
+        self.sealed = True
+
+    def _finish(self) -> None:
+        self.seal()
         self.store = None  # closes the database before the directory moves
         swap_in(self.new_dir, self.target, self.old_dir)
 
