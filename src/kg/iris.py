@@ -7,17 +7,16 @@ functions of their input, so the same input always gives the same IRI.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from .dates import fold
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def slugify(text: str) -> str:
     """``Organisation of Eastern Caribbean States`` -> ``organisation-of-eastern-caribbean-states``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_SLUG.sub("-", ascii_text).strip("-") or "x"
+    return _NON_SLUG.sub("-", fold(text)).strip("-") or "x"
 
 
 @dataclass(frozen=True)

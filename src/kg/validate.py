@@ -96,45 +96,32 @@ class Validator:
         """Nodes shared by items (countries, organizations, courses named alike) are checked with all the
         facts the batch holds about them, as the store will hold them; a finding with a value goes to the
         items that state that value, one without (a missing property) to every item describing the node."""
-        if self.compiled is not None:
-            return self._validate_batch_compiled(batch)
-        data, store = rdflib.Graph(), ox.Store()
-        owners: dict[rdflib.term.Node, set[int]] = {}
-        stated: list[set[tuple]] = []
-        convert = Converter()
-        for n, item in enumerate(batch):
+        store = ox.Store()
+        for item in batch:
             store.extend(item.quads + item.reference)
-            triples = {(convert(q.subject), convert(q.predicate), convert(q.object)) for q in item.quads + item.reference}
-            stated.append(triples)
+        if self.compiled is not None:  # pyoxigraph terms throughout, no rdflib graph
+            stated = [{(q.subject, q.predicate, q.object) for q in item.quads + item.reference} for item in batch]
+            return self._attribute(batch, stated, self.compiled.run(store, oxigraph_keys=True))
+        convert = Converter()
+        stated = [{(convert(q.subject), convert(q.predicate), convert(q.object)) for q in item.quads + item.reference}
+                  for item in batch]
+        data = rdflib.Graph()
+        for triples in stated:
             for triple in triples:
                 data.add(triple)
+        return self._attribute(batch, stated, self._run(data, store))
+
+    def _attribute(self, batch: list[MappedItem], stated: list[set[tuple]],
+                   keyed: list[tuple[Finding, tuple]]) -> list[ItemVerdict]:
+        """Each finding to the items that state its (focus, path, value), else to every item describing the focus."""
+        owners: dict[object, set[int]] = {}
+        for n, triples in enumerate(stated):
+            for triple in triples:
                 owners.setdefault(triple[0], set()).add(n)
         findings: list[list[Finding]] = [[] for _ in batch]
-        for finding, (focus, path, value) in self._run(data, store):
+        for finding, (focus, path, value) in keyed:
             candidates = owners.get(focus, range(len(batch)))
             exact = [n for n in candidates if (focus, path, value) in stated[n]] if value is not None else []
-            for n in exact or candidates:
-                findings[n].append(finding)
-        return [ItemVerdict(item.item_slug, not any(self._fails(f) for f in found), found)
-                for item, found in zip(batch, findings)]
-
-    def _validate_batch_compiled(self, batch: list[MappedItem]) -> list[ItemVerdict]:
-        """The same attribution as `_validate_batch`, on pyoxigraph terms throughout (no rdflib graph)."""
-        store, owners, stated = ox.Store(), {}, []
-        for n, item in enumerate(batch):
-            quads = item.quads + item.reference
-            store.extend(quads)
-            stated.append(set(quads))
-            for quad in quads:
-                owners.setdefault(quad.subject, set()).add(n)
-        reference = batch[0].reference[0].graph_name if batch and batch[0].reference else None
-        findings: list[list[Finding]] = [[] for _ in batch]
-        for finding, (focus, path, value) in self.compiled.run(store, oxigraph_keys=True):
-            candidates = owners.get(focus) or range(len(batch))
-            exact = []
-            if value is not None and path is not None and not isinstance(focus, ox.Literal):
-                exact = [n for n in candidates if ox.Quad(focus, path, value, batch[n].graph) in stated[n]
-                         or (reference is not None and ox.Quad(focus, path, value, reference) in stated[n])]
             for n in exact or candidates:
                 findings[n].append(finding)
         return [ItemVerdict(item.item_slug, not any(self._fails(f) for f in found), found)
