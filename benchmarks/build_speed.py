@@ -47,6 +47,7 @@ def tree_rss(pid: int) -> int:
 def run_build(corpus: Path, store: Path, workers: int) -> dict:
     command = [sys.executable, "-m", "kg.cli", "build", str(corpus), "--store", str(store),
                "--workers", str(workers)]
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -58,7 +59,8 @@ def run_build(corpus: Path, store: Path, workers: int) -> dict:
     if child.returncode not in (0, 1):
         raise RuntimeError(f"kg build failed ({child.returncode}): {err[-2000:]}")
     summary = json.loads((store / "build.json").read_text(encoding="utf-8"))
-    return {"seconds": seconds, "peak_rss": peak, "summary": summary, "line": out.strip().splitlines()[0]}
+    return {"seconds": seconds, "peak_rss": peak, "summary": summary, "line": out.strip().splitlines()[0],
+            "load": (load_before, os.getloadavg()[0])}
 
 
 def machine() -> str:
@@ -88,15 +90,17 @@ def main() -> None:
     print(f"Machine: {machine()}; {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
     print(f"Command: `python benchmarks/build_speed.py {' '.join(sys.argv[1:])}`\n")
     print("| items | workers | seconds | items/s | triples/s | loaded | quarantined | peak RSS (MiB) | "
-          "read | extract | map | validate | load |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "read | extract | map | validate | load | finish | load avg (start/end) |")
+    print("| ---: " * 14 + "| ---: |")
     for items, workers, r in rows:
         s = r["summary"]
-        stages = " | ".join(f"{s['stages'][name]:.1f}" for name in ("read", "extract", "map", "validate", "load"))
+        stages = " | ".join(f"{s['stages'][name]:.1f}" for name in ("read", "extract", "map", "validate", "load", "finish"))
         print(f"| {items} | {workers} | {r['seconds']:.1f} | {items / r['seconds']:.0f} | "
               f"{s['triples'] / r['seconds']:.0f} | {s['items_loaded']} | {s['items_quarantined']} | "
-              f"{r['peak_rss'] / 2**20:.0f} | {stages} |")
-    print("\nStage columns are seconds summed over worker processes (CPU time spent per stage).")
+              f"{r['peak_rss'] / 2**20:.0f} | {stages} | {r['load'][0]:.1f} / {r['load'][1]:.1f} |")
+    print("\nStage columns are seconds summed over worker processes (time spent per stage); load includes"
+          " the workers' serialization for the store and dumps and the parent's bulk loads; finish is the"
+          " parent's report, flush and compaction after the last batch.")
 
 
 if __name__ == "__main__":

@@ -103,3 +103,45 @@ def test_loading_batch_by_batch_gives_the_same_store(tmp_path: Path, sample_dir:
     assert summary.triples == sample_store[1].triples
     assert set(Store.read_only(str(target))) == set(Store.read_only(str(sample_store[0])))
     assert summary.stages["finish"] > 0
+
+
+def test_dumps_hold_exactly_the_quads_of_the_store(tmp_path: Path, sample_dir: Path):
+    """The dumps are written batch by batch (gzip members, TriG documents); together they are the store."""
+    import gzip
+
+    from pyoxigraph import RdfFormat, parse
+
+    target = tmp_path / "store"
+    build([sample_dir], Settings(store=target, validation_batch=4, build_workers=2))
+    stored = set(Store.read_only(str(target)))
+    with gzip.open(target / "dumps" / "kg.nq.gz") as dump:
+        lines = dump.read().splitlines()
+    assert len(lines) == len(stored)                     # no quad twice, however many batches cite it
+    assert set(parse(b"\n".join(lines), format=RdfFormat.N_QUADS)) == stored
+    trig = (target / "dumps" / "kg.trig").read_bytes()
+    assert set(parse(trig, format=RdfFormat.TRIG)) == stored
+
+
+def test_pages_are_read_as_batches_are_needed(tmp_path: Path, sample_dir: Path):
+    summary = build_module.BuildSummary()
+    batches = build_module.read_batches([sample_dir], 4, summary)
+    first = next(batches)
+    assert len(first) == 4 and summary.items_read < 29        # not the whole corpus for the first batch
+    rest = list(batches)
+    assert [len(b) for b in rest] == [4] * 6 + [1] and (summary.pages, summary.items_read) == (5, 29)
+
+
+def test_worker_pool_keeps_few_batches_in_flight(sample_dir: Path):
+    summary = build_module.BuildSummary()
+    items = [item for batch in build_module.read_batches([sample_dir], 1, summary) for item in batch]
+    taken = []
+
+    def batches():
+        for item in items:
+            taken.append(item)
+            yield [item]
+
+    results = build_module.run_batches(batches(), Settings(build_workers=2, validation_batch=1))
+    next(results)
+    assert len(taken) <= 2 * 2 + 1
+    assert sum(r.loaded + len(r.quarantined) for r in results) == len(items) - 1

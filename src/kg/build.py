@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from itertools import chain, islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from datetime import date
 from functools import lru_cache
 from time import perf_counter
+from typing import TYPE_CHECKING
 
-from pyoxigraph import NamedNode, RdfFormat, Store, serialize
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse, serialize
 
 from .iris import Iris
 from .model import BulletinItem, ReadError
@@ -26,13 +29,16 @@ from .read import page_paths, read_page
 from .resources import resource_dir
 from .settings import Settings
 
+if TYPE_CHECKING:
+    from .store import DumpWriter
+
 STAGES = ("read", "extract", "map", "validate", "load", "finish")
 QUARANTINE_DIR = "quarantine"
 SUMMARY_FILE = "build.json"
 REPORT_FILE = "validation.html"
 #: Batches are loaded together up to this many N-Quads bytes: one large bulk load is much faster than
 #: many small ones (each writes its own files that `optimize` then has to compact).
-LOAD_CHUNK_BYTES = 256 * 2**20
+LOAD_CHUNK_BYTES = 128 * 2**20
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,10 @@ class QuarantineEntry:
 
 @dataclass
 class BatchResult:
-    nquads: bytes
+    nquads: bytes                  # the loaded items' own graphs, for the store
+    reference: frozenset[bytes]    # N-Quads lines of the reference graph they point to (shared across batches)
+    dump_gz: bytes                 # this batch's gzip member of kg.nq.gz (item graphs)
+    dump_trig: bytes               # and its TriG document
     loaded: int
     quarantined: list[QuarantineEntry]
     seconds: dict[str, float]
@@ -78,20 +87,38 @@ class BuildSummary:
 
 def read_corpus(paths: Iterable[Path]) -> tuple[list[BulletinItem], list[ReadError], int]:
     """All items of all pages, the pages' errors, and the number of pages."""
-    items: list[BulletinItem] = []
-    errors: list[ReadError] = []
+    summary = BuildSummary()
+    items = [item for batch in read_batches(paths, 2**31, summary) for item in batch]
+    return items, summary.errors, summary.pages
+
+
+def read_batches(paths: Iterable[Path], size: int, summary: BuildSummary) -> Iterator[list[BulletinItem]]:
+    """Items in batches of `size`, page by page as they are needed, so a large corpus is never held whole.
+    Pages, items read, errors and read time are counted into `summary` on the way."""
     files = page_paths(paths)
+    summary.pages = len(files)
+    size = max(1, size)
+    batch: list[BulletinItem] = []
     for path in files:
+        clock = perf_counter()
         page_items, page_errors = read_page(path)
-        items.extend(page_items)
-        errors.extend(page_errors)
-    return items, errors, len(files)
+        summary.errors.extend(page_errors)
+        summary.items_read += len(page_items)
+        summary.stages["read"] += perf_counter() - clock
+        batch.extend(page_items)
+        while len(batch) >= size:
+            yield batch[:size]
+            batch = batch[size:]
+    if batch:
+        yield batch
 
 
 def process_batch(items: list[BulletinItem], settings: Settings) -> BatchResult:
-    """Extract, map and validate one batch; pure, so it may run in any process."""
+    """Extract, map and validate one batch, and serialize its share of the store and the dumps;
+    pure, so it may run in any process."""
     from .extract import extract, load_catalogue
     from .map import map_record
+    from .store import dump_chunk
 
     seconds = dict.fromkeys(STAGES, 0.0)
     clock = perf_counter()
@@ -102,18 +129,21 @@ def process_batch(items: list[BulletinItem], settings: Settings) -> BatchResult:
     mapped = [map_record(record, iris) for record in records]
     seconds["map"], clock = perf_counter() - clock, perf_counter()
     verdicts = _validator(settings).validate_items(mapped)
-    seconds["validate"] = perf_counter() - clock
-    good, bad, findings = [], [], []
+    seconds["validate"], clock = perf_counter() - clock, perf_counter()
+    good, reference, bad, findings = [], [], [], []
     for record, graph, verdict in zip(records, mapped, verdicts):
         findings.extend(verdict.results)
         if verdict.conforms:
             good.extend(graph.quads)
-            good.extend(graph.reference)
+            reference.extend(graph.reference)
         else:
             bad.append(_quarantine_entry(record, graph, verdict))
     nquads = serialize(good, format=RdfFormat.N_QUADS) if good else b""
-    return BatchResult(nquads=nquads, loaded=len(items) - len(bad), quarantined=bad, seconds=seconds,
-                       findings=findings)
+    lines = serialize(reference, format=RdfFormat.N_QUADS).splitlines(keepends=True) if reference else []
+    dump_gz, dump_trig = dump_chunk(good, dump_prefixes(iris))
+    seconds["load"] = perf_counter() - clock
+    return BatchResult(nquads=nquads, reference=frozenset(lines), dump_gz=dump_gz, dump_trig=dump_trig,
+                       loaded=len(items) - len(bad), quarantined=bad, seconds=seconds, findings=findings)
 
 
 def _quarantine_entry(record, graph, verdict) -> QuarantineEntry:
@@ -133,24 +163,22 @@ def _validator(settings: Settings):
     return Validator.from_settings(settings)
 
 
-def add_links(store: Store, iris: Iris) -> int:
-    """The Wikidata linkset for the entities this build holds, from the SSSOM mapping sets."""
+def link_quads(reference: list[Quad], iris: Iris) -> list[Quad]:
+    """The Wikidata linkset for the entities of the reference graph, from the SSSOM mapping sets."""
     from .links import linkset_quads, read_sssom
 
-    reference = NamedNode(iris.reference_graph)
-    subjects = {quad.subject.value for quad in store.quads_for_pattern(None, None, None, reference)}
+    subjects = {quad.subject.value for quad in reference}
     quads = []
     for path in sorted(resource_dir("mappings").glob("*.sssom.tsv")):
         quads.extend(linkset_quads(read_sssom(path), iris, subjects))
-    store.extend(quads)
-    return len(quads)
+    return quads
 
 
-def add_ontology(store: Store, iris: Iris) -> None:
+def ontology_graph_quads(iris: Iris) -> list[Quad]:
     """The vocabulary and its SKOS schemes, so that queries can read labels of classes and concepts."""
     from .vocab import ontology_quads
 
-    store.extend(ontology_quads(iris, NamedNode(iris.ontology_graph)))
+    return list(ontology_quads(iris, NamedNode(iris.ontology_graph)))
 
 
 def dump_prefixes(iris: Iris) -> dict[str, str]:
@@ -166,21 +194,24 @@ def _write_report(path: Path, findings: list) -> None:
     path.write_text(Report(findings=findings, targets={}).render("html"), encoding="utf-8")
 
 
-def _batches(items: list[BulletinItem], size: int) -> list[list[BulletinItem]]:
-    size = max(1, size)
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-def run_batches(items: list[BulletinItem], settings: Settings) -> Iterator[BatchResult]:
-    """Batch results in input order, from worker processes when `build_workers` != 1."""
-    batches = _batches(items, settings.validation_batch)
+def run_batches(batches: Iterable[list[BulletinItem]], settings: Settings) -> Iterator[BatchResult]:
+    """Batch results in input order, from worker processes when `build_workers` != 1. At most two
+    batches per worker are in flight, so the corpus is read only as fast as it is processed."""
+    batches = iter(batches)
+    first = list(islice(batches, 2))
     workers = settings.build_workers or os.cpu_count() or 1
-    if workers == 1 or len(batches) <= 1:
-        for batch in batches:
+    if workers == 1 or len(first) <= 1:
+        for batch in chain(first, batches):
             yield process_batch(batch, settings)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(process_batch, batches, [settings] * len(batches))
+        pending: deque[Future[BatchResult]] = deque()
+        for batch in chain(first, batches):
+            pending.append(pool.submit(process_batch, batch, settings))
+            if len(pending) > 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def write_quarantine(folder: Path, entries: Iterable[QuarantineEntry]) -> None:
@@ -199,17 +230,24 @@ def write_quarantine(folder: Path, entries: Iterable[QuarantineEntry]) -> None:
 def build(paths: Iterable[Path], settings: Settings,
           progress: Callable[[int], None] | None = None) -> BuildSummary:
     """Build the store at `settings.store` from the pages at `paths`; the old store is replaced only on success."""
-    from .store import StoreBuilder
+    from .store import DUMPS_DIR, DumpWriter, StoreBuilder
 
     started = perf_counter()
     settings = settings.with_(build_date=settings.build_date or date.today())
     summary = BuildSummary(build_date=settings.build_date.isoformat())
-    items, summary.errors, summary.pages = read_corpus(paths)
-    summary.items_read = len(items)
-    summary.stages["read"] = perf_counter() - started
     findings: list = []
-    with StoreBuilder(settings.store, prefixes=dump_prefixes(Iris(settings.base_iri))) as builder:
-        _load_all(builder.store, builder.new_dir, items, settings, summary, progress, findings)
+    prefixes = dump_prefixes(Iris(settings.base_iri))
+    with StoreBuilder(settings.store, dumps=False) as builder:
+        with _Loader(builder.store) as loader, DumpWriter(builder.new_dir / DUMPS_DIR, prefixes) as dumps:
+            batches = read_batches(paths, settings.validation_batch, summary)
+            for result in run_batches(batches, settings):
+                _take(result, loader, dumps, builder.new_dir, summary, findings)
+                if progress:
+                    progress(result.loaded + len(result.quarantined))
+            clock = perf_counter()
+            _finish_graphs(loader, dumps, Iris(settings.base_iri))
+        summary.triples = len(builder.store)
+        summary.stages["load"] += perf_counter() - clock + loader.seconds - loader.waited
         clock = perf_counter()
         _write_report(builder.new_dir / REPORT_FILE, findings)
         builder.seal()
@@ -220,36 +258,79 @@ def build(paths: Iterable[Path], settings: Settings,
     return summary
 
 
-def _load_all(store: Store, folder: Path, items: list[BulletinItem], settings: Settings,
-              summary: BuildSummary, progress: Callable[[int], None] | None, findings: list) -> None:
-    pending: list[bytes] = []
-    for result in run_batches(items, settings):
-        clock = perf_counter()
-        pending.append(result.nquads)
-        if sum(map(len, pending)) >= LOAD_CHUNK_BYTES:
-            _bulk_load(store, pending)
-        write_quarantine(folder / QUARANTINE_DIR, result.quarantined)
-        summary.stages["load"] += perf_counter() - clock
-        for stage, seconds in result.seconds.items():
-            summary.stages[stage] += seconds
-        summary.items_loaded += result.loaded
-        summary.items_quarantined += len(result.quarantined)
-        summary.quarantined.extend(entry.item_slug for entry in result.quarantined)
-        findings.extend(result.findings)
-        if progress:
-            progress(result.loaded + len(result.quarantined))
+def _take(result: BatchResult, loader: "_Loader", dumps: "DumpWriter", folder: Path, summary: BuildSummary,
+          findings: list) -> None:
+    """Account for one batch: its quads to the loader and the dumps, its failing items to the quarantine."""
     clock = perf_counter()
-    _bulk_load(store, pending)
-    add_links(store, Iris(settings.base_iri))
-    add_ontology(store, Iris(settings.base_iri))
-    store.flush()
-    summary.triples = len(store)
+    loader.add(result.nquads, result.reference)
+    dumps.add_chunk(result.dump_gz, result.dump_trig)
+    write_quarantine(folder / QUARANTINE_DIR, result.quarantined)
     summary.stages["load"] += perf_counter() - clock
+    for stage, seconds in result.seconds.items():
+        summary.stages[stage] += seconds
+    summary.items_loaded += result.loaded
+    summary.items_quarantined += len(result.quarantined)
+    summary.quarantined.extend(entry.item_slug for entry in result.quarantined)
+    findings.extend(result.findings)
 
 
-def _bulk_load(store: Store, pending: list[bytes]) -> None:
-    """Load the buffered N-Quads of several batches at once, then empty the buffer."""
-    data = b"".join(pending)
-    pending.clear()
-    if data:
-        store.bulk_load(data, RdfFormat.N_QUADS)
+def _finish_graphs(loader: "_Loader", dumps: "DumpWriter", iris: Iris) -> None:
+    """The graphs written once per build: reference, Wikidata links, ontology (store and dumps)."""
+    reference = list(parse(b"".join(sorted(loader.reference)), format=RdfFormat.N_QUADS))
+    extra = link_quads(reference, iris) + ontology_graph_quads(iris)
+    loader.add(serialize(extra, format=RdfFormat.N_QUADS), frozenset())
+    dumps.add_quads(reference + extra)
+
+
+class _Loader:
+    """Bulk loads of the store in a background thread (pyoxigraph releases the GIL while loading), in
+    chunks of up to `LOAD_CHUNK_BYTES`: one large bulk load is much faster than many small ones. At most
+    one chunk loads while the next fills. Reference quads are loaded once, however many batches cite them."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.reference: set[bytes] = set()
+        self._pending: list[bytes] = []
+        self._size = 0
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-load")
+        self._running: Future | None = None
+        self.seconds = 0.0      # spent in bulk loads, on the loader thread
+        self.waited = 0.0       # spent by the caller waiting for the previous load (not counted twice)
+
+    def add(self, nquads: bytes, reference: frozenset[bytes]) -> None:
+        new = reference - self.reference
+        self.reference |= new
+        for data in (nquads, b"".join(new)):
+            if data:
+                self._pending.append(data)
+                self._size += len(data)
+        if self._size >= LOAD_CHUNK_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._wait()
+        data, self._pending, self._size = b"".join(self._pending), [], 0
+        self._running = self._thread.submit(self._load, data) if data else None
+
+    def _wait(self) -> None:
+        if self._running is not None:
+            clock = perf_counter()
+            self._running.result()
+            self._running = None
+            self.waited += perf_counter() - clock
+
+    def _load(self, data: bytes) -> None:
+        clock = perf_counter()
+        self.store.bulk_load(data, RdfFormat.N_QUADS)
+        self.seconds += perf_counter() - clock
+
+    def __enter__(self) -> "_Loader":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self._flush()
+                self._wait()
+        finally:
+            self._thread.shutdown(wait=True)
