@@ -163,6 +163,7 @@ class Server:
     ready_seconds: float = 0.0
     proc: subprocess.Popen | None = None
     note: str = ""
+    restarts: int = 0
 
 
 def _load_pyoxigraph(data: Path, location: Path) -> None:

@@ -3,24 +3,23 @@
 Routes: ``/sparql`` (SPARQL 1.1 Protocol, query operation), ``/`` (query UI),
 ``/id/...`` (entity IRIs, see `kg.web.views_data`), ``/page/...`` and
 ``/data/...`` (their HTML and RDF documents), ``/.well-known/void`` and
-``/dumps/<file>``. Every response carries CORS headers and every request
-leaves one line on the ``kg.web.access`` logger; the library never configures
-logging itself.
+``/dumps/<file>``. `kg.web.fastpath.Front` wraps the Flask app: it adds the
+CORS and security headers, writes one line per request on the
+``kg.web.access`` logger (the library never configures logging itself) and
+answers repeated cached queries without Flask.
 """
 from __future__ import annotations
 
-import logging
-import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-import waitress
 from flask import Flask, Response, g, request
 from pyoxigraph import Store
 from werkzeug.exceptions import HTTPException
 
 from kg.resources import resource_dir
 from kg.settings import Settings
+from kg.web.fastpath import Front
+from kg.web.inline import create_server
 from kg.web.negotiation import NotAcceptable, UnknownFormat, prefers_html
 from kg.web.pages import iri_filter, literal_filter
 from kg.web.protocol import ProtocolError
@@ -28,21 +27,6 @@ from kg.web.service import Busy, QueryService
 from kg.web.sparql_text import syntax_error_message
 from kg.web.workers import QueryError, QueryTimeout
 
-access_log = logging.getLogger("kg.web.access")
-_CORS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Accept, Content-Type",
-    "Access-Control-Max-Age": "86400",
-}
-#: Pages load nothing from elsewhere (no CDN), so the policy can be strict.
-_SECURITY = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-                               "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-}
-_STATIC_HEADERS = [*_CORS.items(), *_SECURITY.items()]
 RETRY_AFTER_SECONDS = 2
 
 
@@ -70,8 +54,7 @@ def create_app(settings: Settings, *, store: Store | None = None, in_process: bo
     app.register_blueprint(views_sparql.bp)
     app.register_blueprint(views_data.bp)
     _register_errors(app)
-    app.before_request(_start_clock)
-    app.after_request(_finish)
+    app.wsgi_app = Front(app.wsgi_app, service)  # type: ignore[method-assign]
     return app
 
 
@@ -99,7 +82,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(QueryTimeout)
     def timeout(exc: QueryTimeout) -> Response:
-        g.kg_outcome = "timeout"
+        request.environ["kg.outcome"] = "timeout"
         return _text(f"{exc}: the query ran longer than this endpoint allows. "
                      "Add a LIMIT or more specific patterns.", 503)
 
@@ -116,32 +99,15 @@ def _register_errors(app: Flask) -> None:
         return _text(str(exc), 500)
 
 
-def _start_clock() -> None:
-    g.kg_started = time.perf_counter()
-
-
-def _finish(response: Response) -> Response:
-    if "Access-Control-Allow-Origin" not in response.headers:
-        response.headers.extend(_STATIC_HEADERS)
-    if not access_log.isEnabledFor(logging.INFO):
-        return response
-    started = g.get("kg_started")
-    elapsed_ms = (time.perf_counter() - started) * 1000 if started else 0.0
-    size = response.content_length if response.content_length is not None else -1
-    access_log.info(
-        '%s %s "%s %s" %d %.1fms %dB%s',
-        datetime.now(timezone.utc).isoformat(timespec="milliseconds"), request.remote_addr,
-        request.method, request.full_path.rstrip("?")[:200], response.status_code, elapsed_ms, size,
-        f" {g.kg_outcome}" if g.get("kg_outcome") else "",
-    )
-    return response
-
-
 def make_server(settings: Settings, app: Flask | None = None, port: int | None = None):
-    """A waitress server for the app (not yet running); ``port=0`` picks a free port."""
+    """A waitress server for the app (not yet running); ``port=0`` picks a free port.
+
+    Cached answers are served on waitress's loop thread (`kg.web.inline`).
+    """
     app = app or create_app(settings)
-    return waitress.create_server(
-        app, host=settings.host, port=settings.port if port is None else port,
+    front = app.wsgi_app if isinstance(app.wsgi_app, Front) else None
+    return create_server(
+        app, front, host=settings.host, port=settings.port if port is None else port,
         threads=settings.server_threads, ident="kg",
         max_request_body_size=settings.max_query_bytes * 3 + 65536,
     )

@@ -6,7 +6,8 @@ All queries, the users' and the pages' own, pass through one semaphore of
 work behind a slow query. When a build swaps a new store directory in, the
 service notices (the directory's inode changes), starts workers on the new
 store and retires the old ones: a rebuild needs no restart. Answers are
-cached (`kg.web.cache`) when ``settings.cache_enabled``.
+cached (`kg.web.cache`, with an ETag each) when ``settings.cache_enabled``; a
+cache cleared by a reload while a query ran does not take that query's answer.
 """
 from __future__ import annotations
 
@@ -75,9 +76,13 @@ class QueryService:
             return None
         return (info.st_dev, info.st_ino) if info else None
 
-    def _follow_rebuilds(self) -> None:
+    def reload_due(self) -> bool:
+        """True when `follow_rebuilds` would look at the store directory now."""
+        return self.store_path is not None and time.monotonic() >= self._next_check
+
+    def follow_rebuilds(self) -> None:
         """Reopen the store when a build has swapped a new directory in (checked every few seconds)."""
-        if self.store_path is None or time.monotonic() < self._next_check:
+        if not self.reload_due():
             return
         if not self._reload_lock.acquire(blocking=False):
             return  # another request is checking
@@ -100,8 +105,11 @@ class QueryService:
             self._reload_lock.release()
 
     def run(self, job: Job) -> Answer:
-        self._follow_rebuilds()
-        cached = self.cache.get(job) if self.cache is not None else None
+        """The answer to ``job``, from the cache when it holds one (with an ETag when caching)."""
+        self.follow_rebuilds()
+        cache = self.cache
+        generation = cache.generation if cache is not None else 0
+        cached = cache.get(job) if cache is not None else None
         if cached is not None:
             return cached
         if not self._slots.acquire(blocking=False):
@@ -110,9 +118,7 @@ class QueryService:
             answer = self.executor.run(job, self.settings.query_timeout)
         finally:
             self._slots.release()
-        if self.cache is not None:
-            self.cache.put(job, answer)
-        return answer
+        return cache.put(job, answer, generation) if cache is not None else answer
 
     def select(self, query: str) -> list[dict[str, dict[str, str]]]:
         """Rows of one of the server's own SELECT queries (union default graph)."""

@@ -13,6 +13,8 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 
 from kg.vocab import rebase_text
 from kg.web import negotiation as neg
+from kg.web.cache import cache_key
+from kg.web.fastpath import answer_headers, etag_matches, not_modified_headers
 from kg.web.pages import examples, listed, render_rdf
 from kg.web.protocol import ProtocolError, SparqlRequest, check_query, parse_request
 from kg.web.service import QueryService
@@ -86,10 +88,13 @@ def sparql() -> Response:
     if request.method == "GET" and not req.format and neg.prefers_html(request.accept_mimetypes, offered):
         return redirect(url_for("sparql.index") + "?" + urlencode({"query": req.query}), code=303)
     results, graph = _formats(req)
-    answer = svc.run(_job(req, results, graph))
-    fmt = neg.BY_NAME[answer.format]
-    return Response(answer.body, content_type=fmt.content_type, headers={
-        "Vary": "Accept", "Server-Timing": f"query;dur={answer.seconds * 1000:.1f}"})
+    job = _job(req, results, graph)
+    answer = svc.run(job)
+    if svc.cache is not None:  # every check passed: `Front` may answer this raw request itself next time
+        request.environ["kg.cache_key"] = cache_key(job)
+    if request.method in ("GET", "HEAD") and etag_matches(request.headers.get("If-None-Match"), answer.etag):
+        return Response(status=304, headers=not_modified_headers(answer))
+    return Response(answer.body, headers=answer_headers(answer))
 
 
 @bp.route("/")

@@ -3,10 +3,11 @@
 pyoxigraph cannot interrupt a running query from Python, so queries run in
 worker processes that open the store read-only; a query that outlives the
 timeout gets its worker killed (its CPU and memory go with it) and a fresh
-worker is started in the background. Workers talk to the server over a pipe,
-serialize results themselves (so serialization counts against the timeout),
-and on Linux drop into their own network namespace before opening the store,
-so even a query that slipped past the text checks could not reach any host.
+worker is started in the background. Workers talk to the server over a socket
+pair (`kg.web.worker_link`), serialize results themselves (so serialization
+counts against the timeout), and on Linux drop into their own network namespace
+before opening the store, so even a query that slipped past the text checks
+could not reach any host.
 
 ``InProcessExecutor`` runs queries in the server process: for in-memory stores
 (tests of the app factory) and for measuring the cost of the worker path. It
@@ -23,13 +24,13 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 import pyoxigraph
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store
 
 from kg.web import negotiation
+from kg.web import worker_link as link
 
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
@@ -55,6 +56,8 @@ class Answer:
     format: str
     body: bytes
     seconds: float
+    #: Validator for HTTP caches (a hash of ``body``), set when the answer passes the response cache.
+    etag: str | None = None
 
 
 class QueryError(Exception):
@@ -126,25 +129,34 @@ def drop_network() -> bool:
         return False
 
 
-def worker_main(conn: Connection, store_path: str, isolate: bool) -> None:
-    """The worker's loop: open the store read-only, answer jobs until the pipe closes."""
+def _job_from(fields: tuple, prefixes: dict[str, str]) -> Job:
+    query, results, graph, union, default, named = fields
+    return Job(query, results, graph, union, default, named, prefixes)
+
+
+def worker_main(sock: socket.socket, store_path: str, isolate: bool) -> None:
+    """The worker's loop: open the store read-only, answer jobs until the socket closes."""
     isolated = drop_network() if isolate else False
     try:
         store = Store.read_only(store_path)
     except OSError as exc:
-        conn.send(("failed", str(exc)))
+        link.send(sock, link.encode(("failed", str(exc))))
         return
-    conn.send(("ready", isolated))
+    link.send(sock, link.encode(("ready", isolated)))
+    prefixes: dict[str, str] = {}
     while True:
         try:
-            job = conn.recv()
+            fields, new_prefixes = link.decode(link.recv(sock))  # type: ignore[misc]
         except (EOFError, OSError):
             return
+        if new_prefixes is not None:
+            prefixes = new_prefixes
         try:
-            reply: tuple[Any, ...] = ("ok", run_job(store, job))
+            answer = run_job(store, _job_from(fields, prefixes))
+            parts = link.reply_parts(link.OK, answer.seconds, answer.format, answer.body)
         except QueryError as exc:
-            reply = ("error", str(exc), exc.syntax)
-        conn.send(reply)
+            parts = link.reply_parts(link.SYNTAX if exc.syntax else link.ERROR, 0.0, "", str(exc).encode())
+        link.send(sock, *parts)
 
 
 class _Worker:
@@ -162,12 +174,13 @@ class _Worker:
                  "isolate" if isolate else "shared"],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             )
-        self.conn = Connection(ours.detach())
-        if not self.conn.poll(_START_TIMEOUT):
-            self.kill()
-            raise RuntimeError("query worker did not start")
+        self.sock = ours
+        self._prefixes: dict[str, str] | None = None  # the prefixes this worker holds
         try:
-            status, detail = self.conn.recv()
+            status, detail = link.decode(link.recv(ours, time.monotonic() + _START_TIMEOUT))  # type: ignore[misc]
+        except TimeoutError:
+            self.kill()
+            raise RuntimeError("query worker did not start") from None
         except (EOFError, OSError) as exc:
             self.kill()
             raise RuntimeError(f"query worker exited while starting: {exc}") from None
@@ -180,11 +193,24 @@ class _Worker:
     def pid(self) -> int:
         return self.process.pid
 
+    def ask(self, job: Job, timeout: float) -> Answer:
+        """Send one job and wait for its reply; TimeoutError after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        prefixes = None if job.prefixes == self._prefixes else job.prefixes
+        fields = (job.query, job.results_format, job.graph_format, job.union_default_graph,
+                  job.default_graphs, job.named_graphs)
+        link.send(self.sock, link.encode((fields, prefixes)))
+        self._prefixes = job.prefixes
+        status, seconds, name, body = link.parse_reply(link.recv(self.sock, deadline))
+        if status == link.OK:
+            return Answer(name, body, seconds)
+        raise QueryError(body.decode("utf-8", "replace"), syntax=status == link.SYNTAX)
+
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(5)
-        self.conn.close()
+        self.sock.close()
 
 
 class WorkerPool:
@@ -259,24 +285,27 @@ class WorkerPool:
     def run(self, job: Job, timeout: float) -> Answer:
         worker = self._checkout()
         try:
-            worker.conn.send(job)
-            if not worker.conn.poll(timeout):
-                self._discard(worker)
-                self.killed.append(worker.pid)
-                self._replace_async()
-                raise QueryTimeout(f"query stopped after {timeout:g} s")
-            reply = worker.conn.recv()
+            answer = worker.ask(job, timeout)
+        except TimeoutError:
+            self._discard(worker)
+            self.killed.append(worker.pid)
+            self._replace_async()
+            raise QueryTimeout(f"query stopped after {timeout:g} s") from None
         except (EOFError, OSError) as exc:
             self._discard(worker)
             self._replace_async()
             raise QueryError(f"query worker failed: {exc}") from None
+        except QueryError:
+            self._checkin(worker)
+            raise
+        self._checkin(worker)
+        return answer
+
+    def _checkin(self, worker: _Worker) -> None:
         if self._closed:
             worker.kill()
         else:
             self._idle.put(worker)
-        if reply[0] == "ok":
-            return reply[1]
-        raise QueryError(reply[1], syntax=reply[2])
 
     @property
     def workers(self) -> int:

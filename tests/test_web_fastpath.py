@@ -1,0 +1,237 @@
+"""kg.web.fastpath and kg.web.inline: cached answers served without Flask look exactly like the
+Flask path's, keep every protocol refusal, revalidate with ETags, follow rebuilds, and are off with
+the cache."""
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import re
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+import kg.web.service
+from kg.settings import Settings
+from kg.store import build_store, memory_store
+from kg.web import create_app
+from kg.web.cache import AnswerCache
+from kg.web.workers import Answer, Job
+from web_support import LiveServer, build_sample_store, sample_quads
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+ALL = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+JSON_RESULTS = "application/sparql-results+json"
+FORM = "application/x-www-form-urlencoded"
+#: Headers a cached answer must carry the same on both paths (Date and Server come from waitress).
+RELEVANT = ("Content-Type", "Content-Length", "ETag", "Cache-Control", "Vary", "Server-Timing",
+            "Access-Control-Allow-Origin", "X-Content-Type-Options", "Referrer-Policy", "Content-Security-Policy")
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    return build_sample_store(tmp_path_factory.mktemp("fastpath") / "kg-store")
+
+
+@pytest.fixture()
+def app():
+    """A fresh app on an in-memory store (queries in-process): the fast path does not care where
+    answers come from, and each test starts with an empty cache."""
+    application = create_app(Settings(), store=memory_store(sample_quads()))
+    yield application
+    application.extensions["kg"].close()
+
+
+def front(app):
+    return app.wsgi_app
+
+
+def headers_of(response) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in response.headers.items() if k not in ("Date", "Server")]
+
+
+@pytest.mark.parametrize("method, kwargs, variant", [
+    ("get", {"query_string": {"query": ALL}, "headers": {"Accept": JSON_RESULTS}},
+     {"Accept": JSON_RESULTS + ", */*;q=0.1"}),
+    ("get", {"query_string": {"query": ALL}, "headers": {"Accept": "text/csv"}}, {"Accept": "text/csv;q=0.9"}),
+    ("get", {"query_string": {"query": "CONSTRUCT WHERE { ?s ?p ?o }"}}, {"Accept": "text/turtle"}),
+    ("post", {"data": {"query": COUNT}, "headers": {"Accept": "application/sparql-results+xml"}},
+     {"Accept": "application/sparql-results+xml;q=1"}),
+    ("post", {"data": COUNT.encode(), "content_type": "application/sparql-query"}, {"Accept": "*/*"}),
+])
+def test_fast_path_answers_like_the_flask_path(app, method, kwargs, variant):
+    client = app.test_client()
+    first = getattr(client, method)("/sparql", **kwargs)  # Flask, evaluated
+    assert first.status_code == 200 and front(app).answered == 0
+    second = getattr(client, method)("/sparql", **kwargs)  # the same raw request: fast path
+    assert front(app).answered == 1
+    other = {**kwargs, "headers": {**kwargs.get("headers", {}), **variant}}
+    third = getattr(client, method)("/sparql", **other)  # another Accept text, same format: Flask, cached
+    assert front(app).answered == 1 and app.extensions["kg"].cache.hits == 2
+    assert first.data == second.data == third.data
+    assert headers_of(first) == headers_of(second) == headers_of(third)
+    assert second.headers["ETag"] and second.headers["Cache-Control"].startswith("public")
+    assert second.headers["Vary"] == "Accept" and second.headers["Access-Control-Allow-Origin"] == "*"
+    assert second.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_if_none_match_gives_304_on_both_paths(app):
+    client = app.test_client()
+    query = {"query": COUNT}
+    etag = client.get("/sparql", query_string=query).headers["ETag"]
+    for n, header in enumerate((etag, f"W/{etag}", f'"other", {etag}', "*"), start=1):
+        answered = front(app).answered
+        fast = client.get("/sparql", query_string=query, headers={"If-None-Match": header})
+        flask = client.get("/sparql", query_string=query,  # an Accept text not seen yet: Flask path
+                           headers={"If-None-Match": header, "Accept": f"*/*;q=0.{n}"})
+        assert front(app).answered == answered + 1
+        for response in (fast, flask):
+            assert response.status_code == 304 and response.data == b""
+            assert response.headers["ETag"] == etag and "Content-Type" not in response.headers
+        assert headers_of(fast) == headers_of(flask)
+    stale = client.get("/sparql", query_string=query, headers={"If-None-Match": '"stale"'})
+    assert stale.status_code == 200 and stale.headers["ETag"] == etag
+
+
+@pytest.mark.parametrize("method, kwargs, status", [
+    ("post", {"data": COUNT, "content_type": "text/plain"}, 415),
+    ("post", {"data": COUNT, "content_type": "application/sparql-query; charset=latin1"}, 415),
+    ("post", {"data": {"query": COUNT}, "content_type": f"{FORM}; charset=iso-8859-1"}, 415),
+    ("post", {"data": {"query": COUNT, "update": "CLEAR ALL"}}, 400),
+    ("get", {"query_string": {"query": COUNT, "format": "yaml"}}, 400),
+    ("get", {"query_string": [("query", COUNT), ("query", COUNT)]}, 400),
+    ("get", {"query_string": {"query": COUNT, "default-graph-uri": "http://127.0.0.1:9/g"}}, 400),
+    ("get", {"query_string": {"query": COUNT}, "headers": {"Accept": "image/png"}}, 406),
+])
+def test_refusals_still_hold_for_a_cached_query(app, method, kwargs, status):
+    client = app.test_client()
+    for primer in (client.get("/sparql", query_string={"query": COUNT}),
+                   client.post("/sparql", data=COUNT, content_type="application/sparql-query"),
+                   client.post("/sparql", data={"query": COUNT})):
+        assert primer.status_code == 200
+    answered = front(app).answered
+    for _ in range(2):
+        assert getattr(client, method)("/sparql", **kwargs).status_code == status
+    assert front(app).answered == answered
+
+
+def test_browser_redirect_is_not_routed(app):
+    client = app.test_client()
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    for _ in range(2):
+        assert client.get("/sparql", query_string={"query": COUNT}, headers=browser).status_code == 303
+    assert front(app).answered == 0
+
+
+def test_access_log_line_is_the_same_on_both_paths(app, caplog):
+    client = app.test_client()
+    with caplog.at_level(logging.INFO, logger="kg.web.access"):
+        for _ in range(2):
+            client.get("/sparql?query=ASK%20%7B%7D", headers={"Accept": JSON_RESULTS})
+    assert front(app).answered == 1
+    lines = [r.getMessage() for r in caplog.records if r.name == "kg.web.access"]
+    shape = re.compile(r'^\d{4}-\d\d-\d\dT[\d:.]+\+00:00 127\.0\.0\.1 "GET /sparql\?query=ASK%20%7B%7D" '
+                       r'200 \d+\.\dms 26B$')
+    assert len(lines) == 2 and all(shape.match(line) for line in lines), lines
+
+
+def test_no_cache_means_no_fast_path_and_no_etag():
+    app = create_app(Settings(cache_enabled=False), store=memory_store(sample_quads()))
+    try:
+        client = app.test_client()
+        responses = [client.get("/sparql", query_string={"query": COUNT}) for _ in range(3)]
+        assert front(app).answered == 0 and app.extensions["kg"].cache is None
+        assert all(r.status_code == 200 and "ETag" not in r.headers for r in responses)
+    finally:
+        app.extensions["kg"].close()
+
+
+def raw_get(live: LiveServer, query: str, **headers: str) -> tuple[int, http.client.HTTPMessage, bytes]:
+    port = int(live.url.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        conn.request("GET", "/sparql?" + urlencode({"query": query}), headers=headers)
+        response = conn.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        conn.close()
+
+
+def served_count(live: LiveServer) -> int:
+    status, _, body = raw_get(live, COUNT, Accept=JSON_RESULTS)
+    assert status == 200
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_inline_answers_on_the_server_loop_match_the_threaded_path(store_path):
+    settings = Settings(store=store_path)
+    app = create_app(settings)
+    with LiveServer(settings, app) as live:
+        dispatcher = live.server.task_dispatcher
+        first = raw_get(live, ALL, Accept=JSON_RESULTS)
+        inline = raw_get(live, ALL, Accept=JSON_RESULTS)
+        assert dispatcher.inline == 1
+        threaded = raw_get(live, ALL, Accept=JSON_RESULTS + ";q=1")  # Flask path, cached answer
+        assert dispatcher.inline == 1
+        assert first[0] == inline[0] == threaded[0] == 200 and first[2] == inline[2] == threaded[2]
+        for name in RELEVANT:
+            values = {response[1].get(name) for response in (first, inline, threaded)}
+            assert len(values) == 1 and None not in values, (name, values)
+        assert inline[1]["Date"] and inline[1]["Server"] == "kg"
+        again = raw_get(live, ALL, Accept=JSON_RESULTS)  # its head reused from the previous one
+        assert dispatcher.inline == 2 and again[2] == inline[2]
+        assert [(k, v) for k, v in again[1].items() if k != "Date"] == \
+            [(k, v) for k, v in inline[1].items() if k != "Date"]
+        status, headers, body = raw_get(live, ALL, Accept=JSON_RESULTS, **{"If-None-Match": inline[1]["ETag"]})
+        assert (status, body) == (304, b"") and dispatcher.inline == 3 and headers["ETag"] == inline[1]["ETag"]
+        post = app.test_client().post("/sparql", data={"query": ALL}, headers={"Accept": JSON_RESULTS})
+        assert post.data == inline[2]
+    app.extensions["kg"].close()
+
+
+def test_no_cache_server_never_answers_inline(store_path):
+    settings = Settings(store=store_path, cache_enabled=False)
+    app = create_app(settings)
+    with LiveServer(settings, app) as live:
+        assert [raw_get(live, COUNT)[0] for _ in range(3)] == [200] * 3
+        assert live.server.task_dispatcher.inline == 0 and front(app).answered == 0
+    app.extensions["kg"].close()
+
+
+def test_a_rebuild_clears_the_cache_and_its_routes(tmp_path, monkeypatch):
+    monkeypatch.setattr(kg.web.service, "_RELOAD_CHECK_SECONDS", 0.2)
+    store = build_sample_store(tmp_path / "kg-store")
+    settings = Settings(store=store)
+    app = create_app(settings)
+    with LiveServer(settings, app) as live:
+        total = len(sample_quads())
+        assert [served_count(live) for _ in range(3)] == [total] * 3
+        assert live.server.task_dispatcher.inline >= 1
+        build_store(store, sample_quads()[:5], dumps=False)
+        time.sleep(0.3)
+        assert served_count(live) == 5  # the new store, not a cached or routed old answer
+        assert served_count(live) == 5
+        time.sleep(0.3)
+        client = app.test_client()
+        assert count_of(client.get("/sparql", query_string={"query": COUNT})) == 5
+    app.extensions["kg"].close()
+
+
+def count_of(response) -> int:
+    assert response.status_code == 200
+    return int(response.get_json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_routes_and_answers_from_before_a_clear_are_not_kept():
+    cache = AnswerCache(1 << 20)
+    job = Job("ASK {}")
+    generation = cache.generation
+    cache.clear()  # a rebuild swapped in while the request was running
+    assert cache.put(job, Answer("json", b"{}", 0.1), generation).etag
+    cache.remember(("GET", "query=ASK", None), ("key",), generation)
+    assert cache.get(job) is None and cache.route(("GET", "query=ASK", None)) is None
+    stored = cache.put(job, Answer("json", b"{}", 0.1), cache.generation)
+    raw = ("GET", "query=ASK%7B%7D", None)
+    cache.remember(raw, ("ASK {}", "json", "turtle", True, None, None), cache.generation)
+    assert cache.route(raw) == (("ASK {}", "json", "turtle", True, None, None), stored)
