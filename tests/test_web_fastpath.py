@@ -1,6 +1,6 @@
-"""kg.web.fastpath and kg.web.inline: cached answers served without Flask look exactly like the
-Flask path's, keep every protocol refusal, revalidate with ETags, follow rebuilds, and are off with
-the cache."""
+"""kg.web.fastpath and kg.web.inline: known queries run without Flask (cached or not) and answer
+exactly like the Flask path, failures included; they keep every protocol refusal, revalidate with
+ETags and follow rebuilds; only cached answers are served on the server loop."""
 from __future__ import annotations
 
 import http.client
@@ -16,8 +16,8 @@ import kg.web.service
 from kg.settings import Settings
 from kg.store import build_store, memory_store
 from kg.web import create_app
-from kg.web.cache import AnswerCache
-from kg.web.workers import Answer, Job
+from kg.web.cache import AnswerCache, Routes
+from kg.web.workers import Answer, Job, QueryError, QueryTimeout
 from web_support import LiveServer, build_sample_store, sample_quads
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -136,15 +136,100 @@ def test_access_log_line_is_the_same_on_both_paths(app, caplog):
     assert len(lines) == 2 and all(shape.match(line) for line in lines), lines
 
 
-def test_no_cache_means_no_fast_path_and_no_etag():
-    app = create_app(Settings(cache_enabled=False), store=memory_store(sample_quads()))
+def no_cache_app():
+    return create_app(Settings(cache_enabled=False), store=memory_store(sample_quads()))
+
+
+@pytest.mark.parametrize("cached", [True, False])
+@pytest.mark.parametrize("method, kwargs", [
+    ("get", {"query_string": {"query": ALL}, "headers": {"Accept": "text/csv"}}),
+    ("get", {"query_string": {"query": "CONSTRUCT WHERE { ?s ?p ?o }"}}),
+    ("post", {"data": {"query": COUNT}, "headers": {"Accept": "application/sparql-results+xml"}}),
+    ("post", {"data": COUNT.encode(), "content_type": "application/sparql-query"}),
+])
+def test_routed_jobs_run_without_flask_with_or_without_cache(method, kwargs, cached):
+    app = create_app(Settings(cache_enabled=cached), store=memory_store(sample_quads()))
+    try:
+        client, svc = app.test_client(), app.extensions["kg"]
+        responses = [getattr(client, method)("/sparql", **kwargs) for _ in range(3)]
+        assert front(app).answered == 2 and len(svc.routes) == 1
+        assert (svc.cache.hits, svc.cache.misses) == (2, 1) if cached else svc.cache is None
+        assert all(r.status_code == 200 for r in responses)
+        assert responses[0].data == responses[1].data == responses[2].data
+        timing = [] if cached else ["Server-Timing"]  # evaluated again each time without the cache
+        shapes = [[(k, v) for k, v in headers_of(r) if k not in timing] for r in responses]
+        assert shapes[0] == shapes[1] == shapes[2]
+        assert ("ETag" in responses[1].headers) is cached
+        assert responses[1].headers["Server-Timing"].startswith("query;dur=")
+    finally:
+        app.extensions["kg"].close()
+
+
+def _failing(exc: Exception):
+    def run(job, timeout):
+        raise exc
+    return run
+
+
+@pytest.mark.parametrize("exc, status, outcome", [
+    (QueryTimeout("query stopped after 30 s"), 503, " timeout"),
+    (QueryError("query evaluation failed: boom"), 500, ""),
+    (QueryError("Parser error at 1:8: expected a variable", syntax=True), 400, ""),
+])
+def test_query_failures_answer_the_same_on_both_paths(monkeypatch, caplog, exc, status, outcome):
+    app = no_cache_app()
+    try:
+        client, svc = app.test_client(), app.extensions["kg"]
+        query = {"query": COUNT}
+        assert client.get("/sparql", query_string=query).status_code == 200  # learns the route
+        monkeypatch.setattr(svc.executor, "run", _failing(exc))
+        with caplog.at_level(logging.INFO, logger="kg.web.access"):
+            fast = client.get("/sparql", query_string=query)
+            flask = client.get("/sparql", query_string=query, headers={"Accept": "*/*;q=0.9"})
+        assert front(app).answered == 1
+        assert fast.status_code == flask.status_code == status and fast.data == flask.data
+        assert fast.data.decode().strip() and headers_of(fast) == headers_of(flask)
+        lines = [r.getMessage() for r in caplog.records if r.name == "kg.web.access"]
+        assert len(lines) == 2 and all(line.endswith(f"B{outcome}") for line in lines), lines
+        assert all(f'" {status} ' in line for line in lines)
+    finally:
+        app.extensions["kg"].close()
+
+
+def test_busy_answers_the_same_on_both_paths():
+    app = no_cache_app()
+    try:
+        client, svc = app.test_client(), app.extensions["kg"]
+        assert client.post("/sparql", data={"query": COUNT}).status_code == 200
+        for _ in range(svc.settings.max_concurrent_queries):
+            svc._slots.acquire()  # every slot taken, as by slow queries
+        fast = client.post("/sparql", data={"query": COUNT})
+        flask = client.post("/sparql", data={"query": COUNT}, headers={"Accept": "*/*"})
+        assert front(app).answered == 1
+        assert fast.status_code == flask.status_code == 503 and fast.data == flask.data
+        assert fast.headers["Retry-After"] == "2" and headers_of(fast) == headers_of(flask)
+    finally:
+        app.extensions["kg"].close()
+
+
+def test_no_cache_means_no_etag_and_nothing_inline_but_routes_still_run():
+    app = no_cache_app()
     try:
         client = app.test_client()
         responses = [client.get("/sparql", query_string={"query": COUNT}) for _ in range(3)]
-        assert front(app).answered == 0 and app.extensions["kg"].cache is None
+        assert front(app).answered == 2 and app.extensions["kg"].cache is None
+        assert front(app).inline_hit("GET", "/sparql", "query=x", None) is None
         assert all(r.status_code == 200 and "ETag" not in r.headers for r in responses)
     finally:
         app.extensions["kg"].close()
+
+
+def test_long_query_strings_are_not_routed(app):
+    client = app.test_client()
+    long_query = COUNT + " #" + "x" * 9000
+    for _ in range(2):
+        assert client.get("/sparql", query_string={"query": long_query}).status_code == 200
+    assert front(app).answered == 0 and len(app.extensions["kg"].routes) == 0
 
 
 def raw_get(live: LiveServer, query: str, **headers: str) -> tuple[int, http.client.HTTPMessage, bytes]:
@@ -195,22 +280,27 @@ def test_no_cache_server_never_answers_inline(store_path):
     app = create_app(settings)
     with LiveServer(settings, app) as live:
         assert [raw_get(live, COUNT)[0] for _ in range(3)] == [200] * 3
-        assert live.server.task_dispatcher.inline == 0 and front(app).answered == 0
+        assert live.server.task_dispatcher.inline == 0 and front(app).answered == 2  # worker threads
     app.extensions["kg"].close()
 
 
-def test_a_rebuild_clears_the_cache_and_its_routes(tmp_path, monkeypatch):
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_rebuild_clears_the_cache_and_its_routes(tmp_path, monkeypatch, cached):
     monkeypatch.setattr(kg.web.service, "_RELOAD_CHECK_SECONDS", 0.2)
     store = build_sample_store(tmp_path / "kg-store")
-    settings = Settings(store=store)
+    settings = Settings(store=store, cache_enabled=cached)
     app = create_app(settings)
+    svc = app.extensions["kg"]
     with LiveServer(settings, app) as live:
         total = len(sample_quads())
         assert [served_count(live) for _ in range(3)] == [total] * 3
-        assert live.server.task_dispatcher.inline >= 1
+        assert (live.server.task_dispatcher.inline >= 1) is cached and front(app).answered >= 1
+        assert len(svc.routes) == 1 and svc.routes.generation == 0
         build_store(store, sample_quads()[:5], dumps=False)
         time.sleep(0.3)
+        answered = front(app).answered
         assert served_count(live) == 5  # the new store, not a cached or routed old answer
+        assert svc.routes.generation == 1 and front(app).answered == answered  # relearned through Flask
         assert served_count(live) == 5
         time.sleep(0.3)
         client = app.test_client()
@@ -224,14 +314,18 @@ def count_of(response) -> int:
 
 
 def test_routes_and_answers_from_before_a_clear_are_not_kept():
-    cache = AnswerCache(1 << 20)
+    cache, routes = AnswerCache(1 << 20), Routes(max_routes=2)
     job = Job("ASK {}")
-    generation = cache.generation
+    generation, learned = cache.generation, routes.generation
     cache.clear()  # a rebuild swapped in while the request was running
+    routes.clear()
     assert cache.put(job, Answer("json", b"{}", 0.1), generation).etag
-    cache.remember(("GET", "query=ASK", None), ("key",), generation)
-    assert cache.get(job) is None and cache.route(("GET", "query=ASK", None)) is None
+    routes.remember(("GET", "query=ASK", None), job, learned)
+    assert cache.get(job) is None and routes.get(("GET", "query=ASK", None)) is None
     stored = cache.put(job, Answer("json", b"{}", 0.1), cache.generation)
     raw = ("GET", "query=ASK%7B%7D", None)
-    cache.remember(raw, ("ASK {}", "json", "turtle", True, None, None), cache.generation)
-    assert cache.route(raw) == (("ASK {}", "json", "turtle", True, None, None), stored)
+    routes.remember(raw, job, routes.generation)
+    assert routes.get(raw) is job and cache.get(routes.get(raw)) is stored
+    for n in range(2):  # past the bound the routes start afresh
+        routes.remember(("GET", f"query={n}", None), job, routes.generation)
+    assert len(routes) == 1 and routes.get(raw) is None

@@ -6,7 +6,7 @@ Routes: ``/sparql`` (SPARQL 1.1 Protocol, query operation), ``/`` (query UI),
 ``/dumps/<file>``. `kg.web.fastpath.Front` wraps the Flask app: it adds the
 CORS and security headers, writes one line per request on the
 ``kg.web.access`` logger (the library never configures logging itself) and
-answers repeated cached queries without Flask.
+runs repeated queries without Flask.
 """
 from __future__ import annotations
 
@@ -18,16 +18,13 @@ from werkzeug.exceptions import HTTPException
 
 from kg.resources import resource_dir
 from kg.settings import Settings
-from kg.web.fastpath import Front
+from kg.web.fastpath import TEXT, Front, query_failure
 from kg.web.inline import create_server
 from kg.web.negotiation import NotAcceptable, UnknownFormat, prefers_html
 from kg.web.pages import iri_filter, literal_filter
 from kg.web.protocol import ProtocolError
 from kg.web.service import Busy, QueryService
-from kg.web.sparql_text import syntax_error_message
 from kg.web.workers import QueryError, QueryTimeout
-
-RETRY_AFTER_SECONDS = 2
 
 
 def _default_queries_dir() -> Path | None:
@@ -60,7 +57,7 @@ def create_app(settings: Settings, *, store: Store | None = None, in_process: bo
 
 def _text(message: str, status: int, **headers: str) -> Response:
     return Response(message.rstrip("\n") + "\n", status=status, headers=headers,
-                    content_type="text/plain; charset=utf-8")
+                    content_type=TEXT)
 
 
 def _register_errors(app: Flask) -> None:
@@ -77,26 +74,19 @@ def _register_errors(app: Flask) -> None:
         return _text(str(exc), 400)
 
     @app.errorhandler(Busy)
-    def busy(exc: Busy) -> Response:
-        return _text(str(exc), 503, **{"Retry-After": str(RETRY_AFTER_SECONDS)})
-
     @app.errorhandler(QueryTimeout)
-    def timeout(exc: QueryTimeout) -> Response:
-        request.environ["kg.outcome"] = "timeout"
-        return _text(f"{exc}: the query ran longer than this endpoint allows. "
-                     "Add a LIMIT or more specific patterns.", 503)
+    @app.errorhandler(QueryError)
+    def query_failed(exc: Exception) -> Response:
+        if isinstance(exc, QueryTimeout):
+            request.environ["kg.outcome"] = "timeout"
+        status, message, headers = query_failure(exc, g.get("kg_query") or "")
+        return _text(message, status, **headers)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response | HTTPException:
         if prefers_html(request.accept_mimetypes, ()):
             return exc  # browsers get Werkzeug's small HTML page
         return _text(f"{exc.code} {exc.name}: {exc.description}", exc.code or 500)
-
-    @app.errorhandler(QueryError)
-    def query_error(exc: QueryError) -> Response:
-        if exc.syntax:
-            return _text(syntax_error_message(g.get("kg_query") or "", str(exc)), 400)
-        return _text(str(exc), 500)
 
 
 def make_server(settings: Settings, app: Flask | None = None, port: int | None = None):

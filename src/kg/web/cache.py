@@ -1,4 +1,4 @@
-"""A bounded LRU cache of query answers, and the requests known to resolve to them.
+"""A bounded LRU cache of query answers, and the checked jobs raw requests are known to resolve to.
 
 The served store is read-only, so an answer stays right until the store is
 replaced (the service clears the cache then). Bounded in bytes
@@ -7,11 +7,13 @@ is not kept, so one big result cannot flush everything else. Every answer that
 passes through gets an ETag (a hash of its body), so HTTP caches can revalidate.
 
 *Routes* remember, per raw request (method, query string, body, content type,
-Accept), the cache key the full request path resolved it to after all its
-protocol checks passed: `kg.web.fastpath` answers a repeated request from them
-without parsing or negotiating again. Routes and answers are cleared together,
-and the generation counter keeps a request that started before a clear from
-storing what it learned from the old store.
+Accept), the job the full request path resolved it to after all its protocol
+checks passed: `kg.web.fastpath` runs a repeated request from them without
+parsing or negotiating again. They record checks, not answers, so they serve
+with the answer cache off too. The service clears routes and answers together
+when the store is replaced (graph names, hence the checks, may have changed),
+and a generation counter each keeps a request that started before a clear
+from storing what it learned from the old store.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from dataclasses import replace
 from kg.web.workers import Answer, Job
 
 Key = tuple[object, ...]
-#: Routes remembered at most (each holds one raw request of a few hundred bytes).
+#: Routes remembered at most (each holds a raw request and its job, a few KB at most).
 MAX_ROUTES = 4096
 
 
@@ -37,11 +39,9 @@ def etag_of(body: bytes) -> str:
 
 
 class AnswerCache:
-    def __init__(self, max_bytes: int, max_routes: int = MAX_ROUTES):
+    def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self.max_routes = max_routes
         self._items: OrderedDict[Key, Answer] = OrderedDict()
-        self._routes: dict[Key, Key] = {}
         self._size = 0
         self._lock = threading.Lock()
         self.generation = 0
@@ -81,26 +81,38 @@ class AnswerCache:
                 self._size -= len(evicted.body)
         return answer
 
-    def route(self, raw: Key) -> tuple[Key, Answer] | None:
-        """(cache key, answer) for a raw request seen before whose answer is still cached."""
-        key = self._routes.get(raw)
-        if key is None:
-            return None
-        answer = self.get_key(key)
-        return None if answer is None else (key, answer)
-
-    def remember(self, raw: Key, key: Key, generation: int) -> None:
-        """Note that ``raw`` passed every check and resolved to ``key`` (in ``generation``)."""
-        with self._lock:
-            if generation != self.generation:
-                return
-            if len(self._routes) >= self.max_routes:
-                self._routes.clear()  # rare; the next requests learn their routes again
-            self._routes[raw] = key
-
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-            self._routes.clear()
             self._size = 0
             self.generation += 1
+
+
+class Routes:
+    """Raw request -> the `Job` it passed every protocol check as (bounded, cleared on store swap)."""
+
+    def __init__(self, max_routes: int = MAX_ROUTES):
+        self.max_routes = max_routes
+        self._jobs: dict[Key, Job] = {}
+        self._lock = threading.Lock()
+        self.generation = 0
+
+    def get(self, raw: Key) -> Job | None:
+        return self._jobs.get(raw)
+
+    def remember(self, raw: Key, job: Job, generation: int) -> None:
+        """Note that ``raw`` passed every check as ``job`` (learned in ``generation``)."""
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self._jobs) >= self.max_routes:
+                self._jobs.clear()  # rare; the next requests learn their routes again
+            self._jobs[raw] = job
+
+    def clear(self) -> None:
+        with self._lock:
+            self._jobs.clear()
+            self.generation += 1
+
+    def __len__(self) -> int:
+        return len(self._jobs)

@@ -13,7 +13,6 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 
 from kg.vocab import rebase_text
 from kg.web import negotiation as neg
-from kg.web.cache import cache_key
 from kg.web.fastpath import answer_headers, etag_matches, not_modified_headers
 from kg.web.pages import examples, listed, render_rdf
 from kg.web.protocol import ProtocolError, SparqlRequest, check_query, parse_request
@@ -89,9 +88,8 @@ def sparql() -> Response:
         return redirect(url_for("sparql.index") + "?" + urlencode({"query": req.query}), code=303)
     results, graph = _formats(req)
     job = _job(req, results, graph)
+    request.environ["kg.job"] = job  # every check passed: `Front` may run this raw request itself next time
     answer = svc.run(job)
-    if svc.cache is not None:  # every check passed: `Front` may answer this raw request itself next time
-        request.environ["kg.cache_key"] = cache_key(job)
     if request.method in ("GET", "HEAD") and etag_matches(request.headers.get("If-None-Match"), answer.etag):
         return Response(status=304, headers=not_modified_headers(answer))
     return Response(answer.body, headers=answer_headers(answer))
