@@ -131,3 +131,36 @@ def test_descriptive_course_names_stay_with_their_item():
     shared = Iris().thing("course", "counter-trafficking-in-humanitarian-settings")
     assert nodes[0] & nodes[1] == {shared}
     assert len(nodes[0]) == len(nodes[1]) == 2
+
+
+TRICKY = ['say "hello"', "back\\slash \\n not a break", "two\nlines", "cr\r\nlf", "tab\tand \x0b\x0c\x00 controls",
+          "São Tomé, Côte d’Ivoire, 😀", '"^^<http://example.org/x> .', "<http://not-an-iri>", " ",
+          "\u2028 \ufeff"]
+
+
+def test_literal_text_is_kept_character_for_character():
+    """Literal-valued quads of the item graph are written as N-Quads and parsed in one call: escaping must
+    give back exactly the strings of the record."""
+    record = golden_record()
+    item = dataclasses.replace(record.item, title=TRICKY[0] + TRICKY[2])
+    events = tuple(dataclasses.replace(record.events[0], label=f"Launch {n}", date_text=text, evidence=text)
+                   for n, text in enumerate(TRICKY))
+    person = dataclasses.replace(record.people[0], role=TRICKY[1] + TRICKY[3])
+    mapped = map_record(dataclasses.replace(record, item=item, events=events, people=(person,)), Iris())
+    values = {q.predicate.value.rsplit("/", 1)[-1]: set() for q in mapped.quads}
+    for q in mapped.quads:
+        if isinstance(q.object, ox.Literal):
+            values[q.predicate.value.rsplit("/", 1)[-1]].add(q.object)
+    assert values["headline"] == {ox.Literal(item.title)}
+    assert values["dateText"] == {ox.Literal(text) for text in TRICKY}
+    assert values["role"] == {ox.Literal(person.role)}
+    assert {ox.Literal(text) for text in TRICKY} <= values["evidence"]
+    assert all(q.graph_name == mapped.graph for q in mapped.quads)
+
+
+def test_item_quads_keep_the_order_they_are_written_in():
+    """Node-valued and literal-valued quads interleave as the mapper writes them (headline before index...)."""
+    mapped = map_record(golden_record(), Iris())
+    names = [q.predicate.value.rsplit("/", 1)[-1] for q in mapped.quads[:7]]
+    assert names == ["22-rdf-syntax-ns#type", "22-rdf-syntax-ns#type", "headline", "datePublished", "itemIndex",
+                     "titleLine", "prov#wasDerivedFrom"]

@@ -152,3 +152,57 @@ def test_unparsable_input_is_a_one_line_error(validator, tmp_path):
         validator.validate_graph(tmp_path / "missing.ttl")
     with pytest.raises(ValidationInputError, match="unknown RDF format"):
         validator.validate_graph(tmp_path / "data.docx")
+
+
+def _without(item, predicate, subject_suffix: str):
+    """The item without its reference quads stating `predicate` of the node whose IRI ends with the suffix."""
+    keep = [q for q in item.reference if not (q.predicate == predicate and q.subject.value.endswith(subject_suffix))]
+    return dataclasses.replace(item, reference=keep)
+
+
+def test_a_missing_fact_goes_to_every_item_describing_the_node_and_no_other(validator):
+    """A finding without a value (IOM has no name) goes to the items describing IOM, not to one that does not."""
+    record = golden_record()
+    second = dataclasses.replace(record, item=dataclasses.replace(record.item, index=5))
+    unrelated = dataclasses.replace(record, item=dataclasses.replace(record.item, index=6), places=(), organizations=(),
+                                    people=(), events=(), courses=(), initiatives=())
+    name = ox.NamedNode("https://schema.org/name")
+    items = [_without(map_record(r, Iris()), name, "/id/organization/international-organization-for-migration")
+             for r in (record, second, unrelated)]
+    verdicts = validator.validate_items(items)
+    missing = [[f for f in v.results if f.rule_id == "ORG-002"] for v in verdicts]
+    assert [len(found) for found in missing] == [1, 1, 0]
+    assert missing[0][0].focus_node.endswith("/id/organization/international-organization-for-migration")
+    assert verdicts[2].conforms
+
+
+def test_a_finding_on_a_node_no_item_describes_goes_to_every_item(validator):
+    """A focus node that is no item's subject (a literal where a source page belongs) cannot be traced to an
+    item: every item of the batch gets the finding, so that none is loaded unchecked."""
+    record = golden_record()
+    first = map_record(record, Iris())
+    derived = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+    quads = [ox.Quad(q.subject, q.predicate, ox.Literal("page.txt"), q.graph_name) if q.predicate == derived else q
+             for q in first.quads]
+    broken = dataclasses.replace(first, quads=quads)
+    other = map_record(dataclasses.replace(record, item=dataclasses.replace(record.item, index=8)), Iris())
+    verdicts = validator.validate_items([broken, other])
+    assert {"BUL-004"} <= {f.rule_id for f in verdicts[0].results}
+    assert "BUL-004" not in {f.rule_id for f in verdicts[1].results}
+    assert all(any(f.focus_node == "page.txt" for f in v.results) for v in verdicts)
+
+
+def test_verdicts_do_not_depend_on_shared_quad_objects(validator):
+    """The mapper shares reference Quad objects between items and the validator loads each object once;
+    items holding equal but separate objects get the same verdicts."""
+    record = golden_record()
+    name = ox.NamedNode("https://schema.org/name")
+    records = [dataclasses.replace(record, item=dataclasses.replace(record.item, index=n)) for n in (2, 3, 4)]
+    shared = [_without(map_record(r, Iris()), name, "/id/organization/international-organization-for-migration")
+              for r in records]
+    copied = [dataclasses.replace(item, reference=[ox.Quad(q.subject, q.predicate, q.object, q.graph_name)
+                                                   for q in item.reference]) for item in shared]
+    assert shared[0].reference[0] is shared[1].reference[0] and copied[0].reference[0] is not copied[1].reference[0]
+    expected = validator.validate_items(shared)
+    assert validator.validate_items(copied) == expected
+    assert all(any(f.rule_id == "ORG-002" for f in v.results) for v in expected)

@@ -15,8 +15,10 @@ _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def slugify(text: str) -> str:
-    """``Organisation of Eastern Caribbean States`` -> ``organisation-of-eastern-caribbean-states``."""
-    return _NON_SLUG.sub("-", fold(text)).strip("-") or "x"
+    """``Organisation of Eastern Caribbean States`` -> ``organisation-of-eastern-caribbean-states``.
+
+    ASCII text folds to its lower case (no accents to strip), which spares Unicode normalisation."""
+    return _NON_SLUG.sub("-", text.lower() if text.isascii() else fold(text)).strip("-") or "x"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 import pyoxigraph as ox
@@ -133,6 +134,7 @@ class Query:
 
 def plan(checks: list[Check]) -> list[Query]:
     """The checks merged into one scan per target and kind, so each focus node's triples are read once."""
+    shared = _shared_paths(checks)
     groups: dict[tuple, list[Check]] = {}
     for check in checks:
         if check.kind == "count":
@@ -143,7 +145,8 @@ def plan(checks: list[Check]) -> list[Query]:
         else:
             key = (check,)
         groups.setdefault(key, []).append(check)
-    builders = {"value": _value_query, "min1": _min_one_query, "max1": _max_one_query}
+    builders = {"value": partial(_value_query, shared=shared), "min1": _min_one_query,
+                "max1": partial(_max_one_query, shared=shared)}
     queries = []
     for key, members in groups.items():
         if key[0] in builders:
@@ -155,6 +158,19 @@ def plan(checks: list[Check]) -> list[Query]:
     return queries
 
 
+def _shared_paths(checks: list[Check]) -> frozenset:
+    """Paths constrained for the focus nodes of several targets (schema:name, kg:evidence).
+
+    Oxigraph joins ``?this ?p ?value`` with the focus nodes by scanning all triples of ?p, which for such a
+    path means the values of every class; a pattern naming the path, joined per focus node, reads only the
+    focus nodes' own. Paths of one target keep the scan (cheaper when the target holds most of them)."""
+    targets: dict[rdflib.URIRef, set] = {}
+    for check in checks:
+        if check.path is not None:
+            targets.setdefault(check.path, set()).add(check.target)
+    return frozenset(path for path, seen in targets.items() if len(seen) > 1)
+
+
 def _dispatch(conditions: list[str], low: int = 0) -> str:
     """The condition of check ?k, as a balanced tree of IFs (fewer comparisons a row than a chain)."""
     if len(conditions) == 1:
@@ -164,16 +180,21 @@ def _dispatch(conditions: list[str], low: int = 0) -> str:
             f"{_dispatch(conditions[half:], low + half)})")
 
 
-def _value_query(checks: list[Check], variant: int) -> str:
+def _value_query(checks: list[Check], variant: int, shared: frozenset = frozenset()) -> str:
+    """(?this, ?k, ?value) where ?value of check k's path may violate check k: one scan of the target's own
+    paths (VALUES) and one pattern per shared path (see `_shared_paths`)."""
     dispatch = _dispatch([c.condition[variant] for c in checks])
     target = checks[0].target[variant]
     if checks[0].path is None:
         ks = " ".join(str(k) for k in range(len(checks)))
         return (f"SELECT DISTINCT ?this ?k ?value WHERE {{ {target} BIND(?this AS ?value) VALUES ?k {{ {ks} }} "
                 f"FILTER({dispatch}) }}")
-    rows = " ".join(f"({c.path.n3()} {k})" for k, c in enumerate(checks))
-    return (f"SELECT DISTINCT ?this ?k ?value WHERE {{ {target} VALUES (?p ?k) {{ {rows} }} ?this ?p ?value . "
-            f"FILTER({dispatch}) }}")
+    own = " ".join(f"({c.path.n3()} {k})" for k, c in enumerate(checks) if c.path not in shared)
+    common = " UNION ".join(f"{{ ?this {c.path.n3()} ?value . BIND({k} AS ?k) }}"
+                            for k, c in enumerate(checks) if c.path in shared)
+    branches = ([f"{{ {target} VALUES (?p ?k) {{ {own} }} ?this ?p ?value . }}"] if own else []) + \
+               ([f"{{ {target} {{ {common} }} }}"] if common else [])
+    return f"SELECT DISTINCT ?this ?k ?value WHERE {{ {' UNION '.join(branches)} FILTER({dispatch}) }}"
 
 
 def _min_one_query(checks: list[Check], variant: int) -> str:
@@ -183,11 +204,15 @@ def _min_one_query(checks: list[Check], variant: int) -> str:
     return f"SELECT DISTINCT ?this {' '.join(f'?m{k}' for k in range(len(checks)))} WHERE {{ {checks[0].target[variant]} {binds} FILTER({missing}) }}"
 
 
-def _max_one_query(checks: list[Check], variant: int) -> str:
+def _max_one_query(checks: list[Check], variant: int, shared: frozenset = frozenset()) -> str:
     """Focus nodes with two values of some path; ?p tells which."""
-    paths = " ".join(sorted({c.path.n3() for c in checks}))
-    return (f"SELECT DISTINCT ?this ?p WHERE {{ {checks[0].target[variant]} VALUES ?p {{ {paths} }} "
-            f"?this ?p ?a . ?this ?p ?b . FILTER(!sameTerm(?a, ?b)) }}")
+    target = checks[0].target[variant]
+    own = " ".join(sorted({c.path.n3() for c in checks if c.path not in shared}))
+    common = " UNION ".join(f"{{ ?this {p} ?a . BIND({p} AS ?p) }}"
+                            for p in sorted({c.path.n3() for c in checks if c.path in shared}))
+    branches = ([f"{{ {target} VALUES ?p {{ {own} }} ?this ?p ?a . ?this ?p ?b . }}"] if own else []) + \
+               ([f"{{ {target} {{ {common} }} ?this ?p ?b . }}"] if common else [])
+    return f"SELECT DISTINCT ?this ?p WHERE {{ {' UNION '.join(branches)} FILTER(!sameTerm(?a, ?b)) }}"
 
 
 def _count_query(check: Check, variant: int) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -96,12 +97,10 @@ class Validator:
         """Nodes shared by items (countries, organizations, courses named alike) are checked with all the
         facts the batch holds about them, as the store will hold them; a finding with a value goes to the
         items that state that value, one without (a missing property) to every item describing the node."""
-        store = ox.Store()
-        for item in batch:
-            store.extend(item.quads + item.reference)
+        store, reference = _load(batch)
         if self.compiled is not None:  # pyoxigraph terms throughout, no rdflib graph
-            stated = [{(q.subject, q.predicate, q.object) for q in item.quads + item.reference} for item in batch]
-            return self._attribute(batch, stated, self.compiled.run(store, oxigraph_keys=True))
+            keyed = self.compiled.run(store, oxigraph_keys=True)
+            return self._attribute(batch, keyed, _Holders.from_store(batch, store, reference, keyed))
         convert = Converter()
         stated = [{(convert(q.subject), convert(q.predicate), convert(q.object)) for q in item.quads + item.reference}
                   for item in batch]
@@ -109,20 +108,17 @@ class Validator:
         for triples in stated:
             for triple in triples:
                 data.add(triple)
-        return self._attribute(batch, stated, self._run(data, store))
+        keyed = self._run(data, store)
+        return self._attribute(batch, keyed, _Holders.from_triples(stated, keyed))
 
-    def _attribute(self, batch: list[MappedItem], stated: list[set[tuple]],
-                   keyed: list[tuple[Finding, tuple]]) -> list[ItemVerdict]:
+    def _attribute(self, batch: list[MappedItem], keyed: list[tuple[Finding, tuple]],
+                   holders: "_Holders") -> list[ItemVerdict]:
         """Each finding to the items that state its (focus, path, value), else to every item describing the focus."""
-        owners: dict[object, set[int]] = {}
-        for n, triples in enumerate(stated):
-            for triple in triples:
-                owners.setdefault(triple[0], set()).add(n)
+        everyone = range(len(batch))
         findings: list[list[Finding]] = [[] for _ in batch]
-        for finding, (focus, path, value) in keyed:
-            candidates = owners.get(focus, range(len(batch)))
-            exact = [n for n in candidates if (focus, path, value) in stated[n]] if value is not None else []
-            for n in exact or candidates:
+        for finding, key in keyed:
+            exact = holders.stating.get(key) if key[2] is not None else None
+            for n in exact or holders.describing.get(key[0], everyone):
                 findings[n].append(finding)
         return [ItemVerdict(item.item_slug, not any(self._fails(f) for f in found), found)
                 for item, found in zip(batch, findings)]
@@ -193,6 +189,66 @@ def validate_graph(source: Any, shapes_dir: Path | None = None, *, base_iri: str
     """Validate one file or graph with the shapes of `shapes_dir` (default: the project's)."""
     validator = Validator(shapes_dir, base_iri=base_iri, build_date=build_date, fail_on=fail_on)
     return validator.validate_graph(source, max_results=max_results, max_per_shape=max_per_shape)
+
+
+def _load(batch: list[MappedItem]) -> tuple[ox.Store, dict[int, ox.Quad]]:
+    """The batch's quads in an in-memory store, and its reference quad objects by id.
+
+    Items share reference quads (the mapper hands out the same Quad objects for a country, an
+    organization...): each object is loaded once, found by identity, which costs no hashing of terms;
+    quads equal but not identical are merged by the store itself."""
+    store = ox.Store()
+    reference: dict[int, ox.Quad] = {}
+    for item in batch:
+        reference.update(zip(map(id, item.reference), item.reference))
+    store.extend(chain(chain.from_iterable(item.quads for item in batch), reference.values()))
+    return store, reference
+
+
+@dataclass
+class _Holders:
+    """Which items of a batch describe a finding's focus node (a triple with it as subject) and which state
+    its (focus, path, value) triple; only for the focus nodes of the findings, so a batch without findings
+    costs nothing and one with a few costs a lookup per quad instead of a triple set per item."""
+
+    describing: dict[object, set[int]] = field(default_factory=dict)
+    stating: dict[tuple, set[int]] = field(default_factory=dict)
+
+    def add(self, n: int, s, p, o) -> None:
+        self.describing.setdefault(s, set()).add(n)
+        self.stating.setdefault((s, p, o), set()).add(n)
+
+    @classmethod
+    def from_store(cls, batch: list[MappedItem], store: ox.Store, reference: dict[int, ox.Quad],
+                   keyed: list[tuple[Finding, tuple]]) -> "_Holders":
+        """pyoxigraph keys: the store's quads about the focus nodes, looked up in each item's own quads and,
+        by identity, among its shared reference quad objects (`reference`, from `_load`)."""
+        wanted: set[ox.Quad] = set()
+        for focus in {key[0] for _, key in keyed}:
+            if isinstance(focus, (ox.NamedNode, ox.BlankNode)):
+                wanted.update(store.quads_for_pattern(focus, None, None, None))
+        holders = cls()
+        if not wanted:
+            return holders
+        shared = {ident for ident, q in reference.items() if q in wanted}
+        for n, item in enumerate(batch):
+            hits = [q for q in item.quads if q in wanted] if not wanted.isdisjoint(item.quads) else []
+            if shared and not shared.isdisjoint(map(id, item.reference)):
+                hits.extend(q for q in item.reference if id(q) in shared)
+            for q in hits:
+                holders.add(n, q.subject, q.predicate, q.object)
+        return holders
+
+    @classmethod
+    def from_triples(cls, stated: list[set[tuple]], keyed: list[tuple[Finding, tuple]]) -> "_Holders":
+        """rdflib keys: the items' own triple sets."""
+        focus_nodes = {key[0] for _, key in keyed}
+        holders = cls()
+        for n, triples in enumerate(stated):
+            for s, p, o in triples:
+                if s in focus_nodes:
+                    holders.add(n, s, p, o)
+        return holders
 
 
 # ---------------------------------------------------------------------- helpers

@@ -83,12 +83,18 @@ class Vocab:
 
     iris: Iris
     kg: Namespace = field(init=False, compare=False)
+    _concepts: dict[tuple[str, str], ox.NamedNode] = field(init=False, compare=False, repr=False,
+                                                          default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kg", Namespace(self.iris.term("")))
 
     def concept(self, scheme: str, notation: str) -> ox.NamedNode:
-        return ox.NamedNode(self.iris.concept(scheme, notation))
+        """The concept's node, made once (the mapper asks for the same few concepts for every item)."""
+        node = self._concepts.get((scheme, notation))
+        if node is None:
+            node = self._concepts[scheme, notation] = ox.NamedNode(self.iris.concept(scheme, notation))
+        return node
 
     def prefixes(self) -> dict[str, str]:
         return {"kg": self.kg.iri, "kgid": self.iris.base + "id/", **EXTERNAL_PREFIXES}
