@@ -12,7 +12,9 @@ inflate them; ``BuildSummary.seconds`` is the wall time.
 """
 from __future__ import annotations
 
+import gc
 import json
+import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -126,13 +128,14 @@ def process_batch(items: list[BulletinItem], settings: Settings) -> BatchResult:
 
     seconds = dict.fromkeys(STAGES, 0.0)
     clock = thread_time()
-    catalogue = load_catalogue()
+    catalogue, validator = load_catalogue(), _validator(settings)
+    _freeze_long_lived()
     records = [extract(item, catalogue) for item in items]
     seconds["extract"], clock = thread_time() - clock, thread_time()
     iris = Iris(settings.base_iri)
     mapped = [map_record(record, iris) for record in records]
     seconds["map"], clock = thread_time() - clock, thread_time()
-    verdicts = _validator(settings).validate_items(mapped)
+    verdicts = validator.validate_items(mapped)
     seconds["validate"], clock = thread_time() - clock, thread_time()
     good, reference, bad, findings = [], [], [], []
     for record, graph, verdict in zip(records, mapped, verdicts):
@@ -157,6 +160,15 @@ def _quarantine_entry(record, graph, verdict) -> QuarantineEntry:
     return QuarantineEntry(item_slug=graph.item_slug, source=item.source, index=item.index, title=item.title,
                            record_json=json.dumps(record.to_json(explain=True), ensure_ascii=False, indent=2),
                            graph_trig=trig, findings=findings)
+
+
+@lru_cache(maxsize=1)
+def _freeze_long_lived() -> None:
+    """In a build worker, move the catalogue, the compiled shapes and the modules out of the garbage
+    collector's sight once they are loaded: full collections otherwise rescan them for every batch
+    (measured: about a third of the mapping and validation time)."""
+    if multiprocessing.parent_process() is not None:
+        gc.freeze()
 
 
 @lru_cache(maxsize=2)
