@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
+from functools import partial
 
 from ..model import Country, Organization, Person, Place
 from .context import Mention, Sentence
 from .found import Found, Scan
 from .text import squash
 
+_new_mention = partial(tuple.__new__, Mention)      # no Python-level `__new__` call
 _VIA_RANK = {"name": 0, "demonym": 1, "city": 2}
 _ORG_STRENGTH = {"name": 0, "alias": 0, "defined": 0, "head": 0, "office": 0, "acronym": 1}
 
@@ -22,7 +23,11 @@ class Assembler:
         self.sentences = sentences
         self._starts = [s.start for s in sentences]
         self.found = sorted(scan.found, key=lambda f: (f.start, -f.end))
-        self._spans = {id(f): scan.nt.span(f.start, f.end) for f in self.found}
+        span = scan.nt.span
+        self._spans = {id(f): span(f.start, f.end) for f in self.found}
+        self._groups: dict[str, dict[str, list[Found]]] = {}
+        for found in self.found:                      # one pass for every kind, in text order
+            self._groups.setdefault(found.kind, {}).setdefault(found.key, []).append(found)
 
     def surface(self, found: Found) -> str:
         start, end = self._spans[id(found)]
@@ -34,19 +39,17 @@ class Assembler:
         return self.sentences[i].text if i >= 0 and start < self.sentences[i].end else ""
 
     def groups(self, kind: str) -> dict[str, list[Found]]:
-        out: dict[str, list[Found]] = defaultdict(list)
-        for found in self.found:
-            if found.kind == kind:
-                out[found.key].append(found)
-        return out
+        return self._groups.get(kind, {})
 
     def mentions(self) -> tuple[Mention, ...]:
+        """In (start, -end) order: `found` is, and offsets map to the original text in order."""
         out = []
         for found in self.found:
             start, end = self._spans[id(found)]
-            out.append(Mention(start, end, self.text[start:end], found.kind, self._name(found),
-                               found.key if found.kind == "country" else self._place_iso2(found), found.in_org_name))
-        return tuple(sorted(out, key=lambda m: (m.start, -m.end)))
+            iso2 = found.key if found.kind == "country" else self._place_iso2(found)
+            out.append(_new_mention((start, end, self.text[start:end], found.kind, self._name(found), iso2,
+                                     found.in_org_name)))
+        return tuple(out)
 
     def _name(self, found: Found) -> str:
         if found.kind == "country":

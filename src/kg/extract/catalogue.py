@@ -13,13 +13,18 @@ import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
+from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
 
 from ..iris import slugify
+from .alternation import alternation
 from .text import NormText, key_text
 
+_START = itemgetter(0)     # Hit.start
 KIND_PRIORITY = {"ignore": 0, "organization": 1, "country": 2, "region": 3, "city": 4, "cue": 5}
 # Lexicon words the automaton also finds ("said", "contact"): cues for the people rules, never entities.
 CUE_KINDS = ("speech_verb", "contact_verb")
@@ -52,8 +57,7 @@ class Form:
     words: int
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A catalogue form found in the normalised text (offsets in NormText.norm)."""
 
     start: int
@@ -63,6 +67,22 @@ class Hit:
     @property
     def length(self) -> int:
         return self.end - self.start
+
+
+# Named tuples built through `tuple.__new__` (no Python-level `__new__` call): the scan makes many.
+_new_hit = partial(tuple.__new__, Hit)
+
+
+class _Check(NamedTuple):
+    """What `Catalogue.scan` checks for one form at an automaton hit, computed once per form."""
+
+    form: Form
+    exact: bool             # case-sensitive: the surface must be the form
+    text: str
+    plural: bool            # a name of three words or more may take an "s" ("Organization for Migrations")
+    word_acronym: bool      # an acronym that is also a word ("WHO"): not inside an all-capitals heading
+    caps: tuple[int, ...]   # indexes of the form's capitalised words, which must be capitalised in the text
+    cue: bool
 
 
 @dataclass
@@ -78,14 +98,15 @@ class Catalogue:
 
     def __post_init__(self) -> None:
         self.automaton = ahocorasick.Automaton()
-        grouped: dict[str, list[Form]] = defaultdict(list)
-        for form in self.forms:
-            grouped[key_text(form.text)].append(form)
-        for key, forms in grouped.items():
-            self.automaton.add_word(key, (len(key), tuple(forms)))
-        self.automaton.make_automaton()
         self._acronym_keys = frozenset(f.text for f in self.forms if f.how == "acronym")
         self._word_acronyms = self.words("word_acronym")
+        grouped: dict[str, list[_Check]] = defaultdict(list)
+        for form in self.forms:
+            grouped[key_text(form.text)].append(self._check_of(form))
+        for key, checks in grouped.items():
+            self.automaton.add_word(key, (len(key), tuple(checks)))
+        self.automaton.make_automaton()
+        self._rank = [KIND_PRIORITY[entry.kind] for entry in self.entries]
         for i, entry in enumerate(self.entries):
             self.by_name.setdefault((entry.kind, fold(entry.name)), i)
             if entry.kind == "organization" and entry.seat and entry.parent:
@@ -96,7 +117,7 @@ class Catalogue:
         office = "(?:(?:" + "|".join(sorted(map(re.escape, self.words("office_word") - {"Office"}))) + ") )?Office"
         self.office_after_seat = re.compile(rf" ({office})\b")          # "IOM San José| Regional Office"
         self.office_for = re.compile(rf"(?:'s)? ({office}) (for|in) (?:the )?")  # "IOM| Regional Office in "
-        self.head_regex = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, heads)) + r")(?![\w-])")
+        self.head_regex = re.compile("(?:" + alternation(heads, after_first=r"(?<![\w-].)") + r")(?![\w-])")
         for form in self.forms:
             if form.how == "acronym":
                 self.by_acronym.setdefault(form.text, form.entry)
@@ -116,35 +137,46 @@ class Catalogue:
         included; cue hits)."""
         valid: list[Hit] = []
         cues: list[Hit] = []
-        for end, (length, forms) in self.automaton.iter(nt.keys):
-            start, stop = end - length + 1, end   # `keys` has one leading space
-            for form in forms:
-                hit = self._check(nt.norm, start, stop, form)
+        norm = nt.norm
+        size = len(norm)
+        for stop, (length, checks) in self.automaton.iter(nt.keys):
+            start = stop - length + 1       # `keys` has one leading space
+            before = norm[start - 1] if start else " "
+            if before.isalnum() or before == "-" and self._hyphen_prefixed(norm, start):
+                continue
+            alnum_after = stop < size and norm[stop].isalnum()
+            for check in checks:
+                hit = self._hit(norm, start, stop, alnum_after, check)
                 if hit is not None:
-                    (cues if form.how == "cue" else valid).append(hit)
+                    (cues if check.cue else valid).append(hit)
         chosen: list[Hit] = []
-        taken = bytearray(len(nt.norm) + 1)
-        for hit in sorted(valid, key=lambda h: (-h.length, h.start, KIND_PRIORITY[self.entries[h.form.entry].kind])):
-            if not any(taken[hit.start:hit.end]):
+        taken = bytearray(len(norm) + 1)
+        rank = self._rank
+        for hit in sorted(valid, key=lambda h: (h.start - h.end, h.start, rank[h.form.entry])):
+            if taken.find(1, hit.start, hit.end) < 0:
                 chosen.append(hit)
-                taken[hit.start:hit.end] = b"\x01" * hit.length
-        chosen.sort(key=lambda h: h.start)
+                taken[hit.start:hit.end] = b"\x01" * (hit.end - hit.start)
+        chosen.sort(key=_START)
         return chosen, valid, cues
 
-    def _check(self, norm: str, start: int, stop: int, form: Form) -> Hit | None:
-        if start > 0 and (norm[start - 1].isalnum() or self._hyphen_prefixed(norm, start)):
-            return None
-        if form.words >= 3 and stop < len(norm) and norm[stop] == "s" and not _alnum_at(norm, stop + 1):
+    def _hit(self, norm: str, start: int, stop: int, alnum_after: bool, check: _Check) -> Hit | None:
+        """The hit of one form at [start, stop) if the text there fits it (word end, case)."""
+        if check.plural and stop < len(norm) and norm[stop] == "s" and not _alnum_at(norm, stop + 1):
             stop += 1  # "International Organization for Migrations"
-        if _alnum_at(norm, stop):
+        elif alnum_after:
             return None
         surface = norm[start:stop]
-        if form.exact:
-            if surface != form.text or (form.text in self._word_acronyms and self._in_capitals(norm, start, stop)):
+        if check.exact:
+            if surface != check.text or (check.word_acronym and self._in_capitals(norm, start, stop)):
                 return None
-        elif not _case_fits(surface, form.text):
+        elif surface != check.text and not _case_fits(surface, check.caps):
             return None
-        return Hit(start, stop, form)
+        return _new_hit((start, stop, check.form))
+
+    def _check_of(self, form: Form) -> _Check:
+        caps = tuple(i for i, word in enumerate(form.text.split()) if word[:1].isupper())
+        return _Check(form, form.exact, form.text, form.words >= 3, form.text in self._word_acronyms, caps,
+                      form.how == "cue")
 
     def _hyphen_prefixed(self, norm: str, start: int) -> bool:
         if norm[start - 1] != "-":
@@ -172,12 +204,11 @@ def _alnum_at(text: str, index: int) -> bool:
     return index < len(text) and text[index].isalnum()
 
 
-def _case_fits(surface: str, form: str) -> bool:
-    """Each capitalised word of the form is capitalised in the text (connectors may be either)."""
-    for s_word, f_word in zip(surface.split(), form.split()):
-        if f_word[:1].isupper() and not s_word[:1].isupper():
-            return False
-    return True
+def _case_fits(surface: str, caps: tuple[int, ...]) -> bool:
+    """Each capitalised word of the form (indexes `caps`) is capitalised in the text (connectors may be
+    either); words past the end of the shorter of the two are not compared."""
+    words = surface.split()
+    return all(words[i][:1].isupper() for i in caps if i < len(words))
 
 
 # --- loading --------------------------------------------------------------------------------------

@@ -6,22 +6,74 @@ them to name organizers, participants, providers and places.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from ..model import BulletinItem, Country, Organization, Person, Place
+from .tokens import Token, split_words, tokens_from
+from .triggers import Hit, token_hits
+from .when import When, sentence_dates
+
+if TYPE_CHECKING:
+    from datetime import date
+
+
+class _once:
+    """A value computed on first access and kept in the instance's `__dict__` (which then shadows this
+    descriptor); `functools.cached_property` does the same behind a lock that costs more than the work."""
+
+    def __init__(self, compute: Callable[[Any], Any]) -> None:
+        self.compute, self.name, self.__doc__ = compute, compute.__name__, compute.__doc__
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
 
 
 @dataclass(frozen=True)
 class Sentence:
+    """One sentence of the item, with the word-level view every finder reads: its tokens and the trigger
+    hits of every vocabulary, computed once on first use (cached on the instance)."""
+
     start: int          # character offsets in ItemContext.text
     end: int
     text: str
 
+    @_once
+    def tokens(self) -> list[Token]:
+        """Words and punctuation (offsets in ItemContext.text); shared, not to be changed."""
+        return tokens_from(self._split)
 
-@dataclass(frozen=True)
-class Mention:
-    """One occurrence of a resolved entity in the item text."""
+    @_once
+    def hits(self) -> dict[str, tuple[Hit, ...]]:
+        """Trigger hits per vocabulary (event_noun, course, initiative_head, happening...)."""
+        _, lows, edges = self._split
+        return token_hits(lows, edges)
+
+    @_once
+    def _split(self) -> tuple[list[str], list[str], list[int]]:
+        """The tokens as texts, lows and edges: the trigger pass needs only these, and a sentence without
+        hits never builds its tokens."""
+        return split_words(self.text, self.start)
+
+    def found(self, vocab: str) -> tuple[Hit, ...]:
+        """The hits of one vocabulary."""
+        return self.hits.get(vocab, ())
+
+    def dates(self, published: date | None) -> tuple[When, ...]:
+        """Date expressions (offsets in ItemContext.text) resolved against `published`, kept for the next
+        finder that asks."""
+        kept = self.__dict__.get("_dates")
+        if kept is None or kept[0] != published:
+            kept = self.__dict__["_dates"] = (published, sentence_dates(self.text, self._split, self.start, published))
+        return kept[1]
+
+
+class Mention(NamedTuple):
+    """One occurrence of a resolved entity in the item text (a named tuple: cheap to build, read only)."""
 
     start: int
     end: int
@@ -51,4 +103,16 @@ class ItemContext:
         return None
 
     def mentions_in(self, start: int, end: int, kind: str | None = None) -> list[Mention]:
-        return [m for m in self.mentions if m.start >= start and m.end <= end and (kind is None or m.kind == kind)]
+        """The mentions inside [start, end) (of `kind`), in order; found by bisection on their starts."""
+        mentions, out = self.mentions, []
+        for n in range(bisect_left(self._mention_starts, start), len(mentions)):
+            mention = mentions[n]
+            if mention.start > end:
+                break
+            if mention.end <= end and (kind is None or mention.kind == kind):
+                out.append(mention)
+        return out
+
+    @_once
+    def _mention_starts(self) -> list[int]:
+        return [m.start for m in self.mentions]

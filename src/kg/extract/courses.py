@@ -17,10 +17,11 @@ from functools import lru_cache
 from ..model import Course
 from . import phrases as ph
 from .context import ItemContext, Sentence
-from .triggers import hits
 
 # Inside a course name "on" / "at" start the platform or place, not the name ("... Settings on E-Campus").
 _COURSE_CONNECTORS = ph.NAME_CONNECTORS - {"on", "a", "to"}
+_LIST_SEPARATOR = re.compile(r"\s*(?:,|\band\b|\by\b|\bet\b|\bor\b|\bo\b)\s*")     # "English, French and Spanish"
+_AUDIENCE_END = re.compile(r"[.;:]|,\s*(?:it|which|who|and it)\b")
 # A quoted title right after the course noun, or after a short complement and a colon; quotes may hold
 # sentence punctuation ("Let's take the social networks! Creating ...").
 _QUOTED = re.compile(r"(?:\s+(?:on|about|in|de|sobre)\s[^.;:\"“‘]{0,60}?|(?:\s+[\w-]+){1,2}?)?"
@@ -93,12 +94,12 @@ def _overlap(a: str, b: str) -> float:
 
 
 def _sentence_mentions(ctx: ItemContext, sentence: Sentence, is_title: bool) -> list[_Mention]:
-    tokens = ph.tokenize(sentence.text, sentence.start)
-    words = ph.grammar_words()
-    found = hits(sentence.text, sentence.start, "course")
+    found = sentence.found("course")
     if not found:
         return []
-    offered = bool(hits(sentence.text, sentence.start, "offer") or hits(sentence.text, sentence.start, "launch"))
+    tokens = sentence.tokens
+    words = ph.grammar_words()
+    offered = bool(sentence.found("offer") or sentence.found("launch"))
     out = []
     for hit in found:
         i0, i1 = hit.i0, hit.i1
@@ -109,7 +110,7 @@ def _sentence_mentions(ctx: ItemContext, sentence: Sentence, is_title: bool) -> 
         name, proper, right = _name(ctx, tokens, left, i1, is_title)
         bare = left == i0 and right == i1 + 1 and not proper
         anaphor = bare and det in words.get("anaphoric", ())
-        modal = bool(_regex("modality").search(name))
+        modal = bool(_search("modality", name))
         if not (proper or anaphor or offered or modal):
             continue
         finish = -right if right < 0 else tokens[right - 1].end
@@ -148,34 +149,49 @@ def _title_is_name(ctx: ItemContext) -> bool:
     title = ctx.sentences[0]
     if title.start != 0:
         return False
-    words = [t for t in ph.tokenize(title.text) if t.word and t.low not in ph.NAME_CONNECTORS]
-    happening = hits(title.text, title.start, "happening") or hits(title.text, title.start, "offer")
+    words = [t for t in title.tokens if t.word and t.low not in ph.NAME_CONNECTORS]
+    happening = title.found("happening") or title.found("offer")
     return bool(words) and all(t.cap for t in words) and not happening
 
 
 def _course(ctx: ItemContext, g: _Mention, whole: bool) -> Course:
     """The course of mention group `g`; an item's only course takes its details from the whole item."""
     text = ctx.text if whole else " ".join(s.text for s in g.sentences)
+    sketch = ph.ascii_fold(text)
     providers, partners = _providers(ctx, g.sentences)
-    modality = _modality(g.name) or _modality(text)
+    modality = _modality(g.name) or _modality(text, sketch)
     return Course(name=g.name, providers=providers, partners=partners, modality=modality,
-                  languages=_course_languages(text), audience=_audience(text), duration=_duration(text),
-                  certificate=True if _regex("certificate").search(text) else None,
+                  languages=_course_languages(text, sketch), audience=_audience(text, sketch),
+                  duration=_duration(text, sketch),
+                  certificate=True if _search("certificate", text, sketch) else None,
                   platform=_platform(ctx, g.sentences), evidence=g.sentence.text)
 
 
-def _modality(text: str) -> str | None:
-    match = _regex("modality").search(text)
+def _search(kind: str, text: str, sketch: str | None = None) -> re.Match[str] | None:
+    """The first phrase of `kind` in `text` (`sketch`: its `ascii_fold`), ruled out first by its words:
+    the pattern alone tries every position of the item text."""
+    if not ph.may_contain(ph.ascii_fold(text) if sketch is None else sketch, _needles(kind)):
+        return None
+    return _regex(kind).search(text)
+
+
+@lru_cache(maxsize=None)
+def _needles(kind: str) -> tuple[str, ...] | None:
+    return ph.phrase_needles(tuple(sorted(course_words().get(kind, {}))))
+
+
+def _modality(text: str, sketch: str | None = None) -> str | None:
+    match = _search("modality", text, sketch)
     return course_words()["modality"][ph.key(match.group())] if match else None
 
 
 def _providers(ctx: ItemContext, sentences: list[Sentence]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     providers, partners = [], []
     for s in sentences:
-        verbs = hits(s.text, s.start, "launch") + hits(s.text, s.start, "offer")
+        verbs = s.found("launch") + s.found("offer")
         verb = min((h.start for h in verbs), default=None)
-        cues = sorted([(h.end, "provider") for h in hits(s.text, s.start, "provider")] +
-                      [(h.end, "partner") for h in hits(s.text, s.start, "partner")])
+        cues = sorted([(h.end, "provider") for h in s.found("provider")] +
+                      [(h.end, "partner") for h in s.found("partner")])
         for m in ph.mentions(ctx, s.start, s.end, "organization"):
             cue = next((role for end, role in reversed(cues) if end <= m.start), None)
             if cue == "partner":
@@ -185,36 +201,45 @@ def _providers(ctx: ItemContext, sentences: list[Sentence]) -> tuple[tuple[str, 
     return ph.unique(providers), tuple(p for p in ph.unique(partners) if p not in providers)
 
 
-def _course_languages(text: str) -> tuple[str, ...]:
+def _course_languages(text: str, sketch: str) -> tuple[str, ...]:
     table, listed = _languages()
+    if not ph.may_contain(sketch, ph.phrase_needles(tuple(sorted(table)))):
+        return ()
     found = []
     for match in listed.finditer(text):
-        for word in re.split(r"\s*(?:,|\band\b|\by\b|\bet\b|\bor\b|\bo\b)\s*", match.group(1)):
+        for word in _LIST_SEPARATOR.split(match.group(1)):
             if ph.key(word) in table:
                 found.append(table[ph.key(word)])
     return ph.unique(found)
 
 
-def _audience(text: str) -> str | None:
-    match = _regex("audience").search(text)
+def _audience(text: str, sketch: str) -> str | None:
+    match = _search("audience", text, sketch)
     if not match:
         return None
-    rest = re.split(r"[.;:]|,\s*(?:it|which|who|and it)\b", text[match.end():], maxsplit=1)[0]
+    rest = _AUDIENCE_END.split(text[match.end():], maxsplit=1)[0]
     words = rest.split()
     return " ".join(words[:25]) or None
 
 
-def _duration(text: str) -> str | None:
+def _duration(text: str, sketch: str) -> str | None:
     units = course_words()["unit"]
-    pattern = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
-    match = re.search(rf"\b(\d+)[\s-]+({pattern})\b", text, re.IGNORECASE)
+    if not ph.may_contain(sketch, ph.phrase_needles(tuple(sorted(units)))):
+        return None
+    match = _duration_regex().search(text)
     return f"{match.group(1)} {units[ph.key(match.group(2))]}" if match else None
+
+
+@lru_cache(maxsize=1)
+def _duration_regex() -> re.Pattern[str]:
+    pattern = "|".join(re.escape(u) for u in sorted(course_words()["unit"], key=len, reverse=True))
+    return re.compile(rf"\b(\d+)[\s-]+({pattern})\b", re.IGNORECASE)
 
 
 def _platform(ctx: ItemContext, sentences: list[Sentence]) -> str | None:
     for s in sentences:
-        tokens = ph.tokenize(s.text, s.start)
-        for hit in hits(s.text, s.start, "platform"):
+        tokens = s.tokens
+        for hit in s.found("platform"):
             i = hit.i0
             if not tokens[i].cap:
                 continue

@@ -19,6 +19,8 @@ _CITY_BEFORE_COUNTRY = re.compile(
 
 
 _DATELINE_END = re.compile(r" ?[-\u2013\u2014:.,]")
+_NEXT_CAPITALISED = re.compile(r" ([A-Z][\w-]*)")
+_NEXT_WORD = re.compile(r" ([\w-]+)")
 
 
 def scan_item(nt: NormText, catalogue: Catalogue) -> Scan:
@@ -86,13 +88,13 @@ def _container(scan: Scan, start: int, end: int) -> Found | None:
 
 def _opens_a_name(scan: Scan, hit: Hit) -> bool:
     """"Mesoamerica Program", "Panama Plan": the place word is part of an initiative's name."""
-    m = re.match(r" ([A-Z][\w-]*)", scan.nt.norm[hit.end:hit.end + 30])
+    m = _NEXT_CAPITALISED.match(scan.nt.norm, hit.end, hit.end + 30)
     return bool(m) and m.group(1) in scan.catalogue.words("org_blocker")
 
 
 def _before_people_noun(scan: Scan, hit: Hit) -> bool:
     """A demonym that is also a language ("Spanish") names a country only before a people noun."""
-    m = re.match(r" ([\w-]+)", scan.nt.norm[hit.end:hit.end + 30])
+    m = _NEXT_WORD.match(scan.nt.norm, hit.end, hit.end + 30)
     return bool(m) and m.group(1).lower() in scan.catalogue.words("demonym_noun")
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
 
 from ..model import Event, Location
 from . import phrases as ph
 from .context import ItemContext, Sentence
-from .triggers import hits
-from .when import When, sentence_dates
+from .triggers import hits, may_hit
+from .when import When
 
 _COMPATIBLE = {frozenset(("Training", "Workshop"))}
 
@@ -66,14 +68,13 @@ def find_events(ctx: ItemContext) -> tuple[Event, ...]:
 
 
 def _sentence_drafts(ctx: ItemContext, sentence: Sentence, is_title: bool) -> list[_Draft]:
-    found = {v: hits(sentence.text, sentence.start, v) for v in ("event_noun", "event_verb", "event_object",
-                                                                  "happening")}
-    if not (found["event_noun"] or found["event_verb"] or found["event_object"]):
+    found = sentence.hits
+    if not ("event_noun" in found or "event_verb" in found or "event_object" in found):
         return []
     dates = _dates(ctx, sentence)
-    tokens = ph.tokenize(sentence.text, sentence.start)
+    tokens = sentence.tokens
     stops = ph.date_token_indexes(tokens, [(w.begin, w.finish) for w in dates])
-    happening = bool(found["happening"]) or bool(dates)
+    happening = "happening" in found or bool(dates)
     drafts = _verb_drafts(ctx, sentence, tokens, stops, is_title)
     drafts += _noun_drafts(ctx, sentence, tokens, stops, is_title)
     drafts += _titled_publications(ctx, sentence, tokens, stops, drafts)
@@ -91,10 +92,11 @@ def _sentence_drafts(ctx: ItemContext, sentence: Sentence, is_title: bool) -> li
         if claim:
             nearest = min(claim, key=lambda d: abs(d.anchor - when.begin))
             nearest.when = nearest.when or when
-    blank = _blank(sentence, dates)
+    attendance = ph.attendance(_blank(sentence, dates)) if kept else None
+    cues = ph.role_cues(ctx, sentence, stops) if kept else []
     for d in kept:
-        d.organizers, d.participants = ph.roles(ctx, sentence, d.anchor, stops)
-        d.attendance = ph.attendance(blank)
+        d.organizers, d.participants = ph.roles(cues, d.anchor)
+        d.attendance = attendance
         d.sentences = [sentence]
     return kept
 
@@ -113,7 +115,7 @@ def _noun_drafts(ctx: ItemContext, sentence: Sentence, tokens: list[ph.Token], s
     words = ph.grammar_words()
     out: list[_Draft] = []
     covered = -1
-    for hit in hits(sentence.text, sentence.start, "event_noun"):
+    for hit in sentence.found("event_noun"):
         start, i0, i1 = hit.start, hit.i0, hit.i1
         etype, kind = hit.value
         if start < covered or ph.is_modifier(tokens, i0, i1):
@@ -142,7 +144,7 @@ def _noun_drafts(ctx: ItemContext, sentence: Sentence, tokens: list[ph.Token], s
             right = max(right, ph.name_end(tokens, i0))
             named = True
         label = ph.head_label(ctx, tokens, left, right, gap)
-        if kind == "minor" and any(left <= h.i0 < right for h in hits(sentence.text, sentence.start, "course")):
+        if kind == "minor" and any(left <= h.i0 < right for h in sentence.found("course")):
             etype = "Training"
         rank = (0 if kind == "minor" else 2 if kind == "observance" else 1, int(named), int(right > i1 + 1),
                 int(not is_title))
@@ -166,7 +168,7 @@ def _in_organization(ctx: ItemContext, tokens: list[ph.Token], left: int, i1: in
 def _verb_drafts(ctx: ItemContext, sentence: Sentence, tokens: list[ph.Token], stops: set[int],
                  is_title: bool) -> list[_Draft]:
     out = []
-    for hit in hits(sentence.text, sentence.start, "event_verb"):
+    for hit in sentence.found("event_verb"):
         i0, i1 = hit.i0, hit.i1
         if i0 > 0 and tokens[i0 - 1].low in ("to", "a"):
             continue                                     # "in order to establish": not a report
@@ -202,8 +204,7 @@ def _verb_draft(ctx: ItemContext, sentence: Sentence, tokens: list[ph.Token], st
 
 def _clause_end(tokens: list[ph.Token], i: int, stops: set[int], limit: int = 10) -> int:
     """End of the words after an intransitive event verb, up to punctuation, a date or a clause word."""
-    edge = ph.NAME_CONNECTORS | {"with", "at", "from", "by"}
-    closed = ph.grammar_words().get("link", frozenset()) - ph.grammar_words().get("complement", frozenset()) - edge
+    edge, closed = _clause_words()
     j = i
     while j < len(tokens) and j - i < limit and tokens[j].text not in ph.CLAUSE_PUNCT and j not in stops \
             and tokens[j].low not in closed:
@@ -213,12 +214,19 @@ def _clause_end(tokens: list[ph.Token], i: int, stops: set[int], limit: int = 10
     return j
 
 
+@lru_cache(maxsize=1)
+def _clause_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(words a clause after an event verb does not end with, words that end it)."""
+    edge = ph.NAME_CONNECTORS | {"with", "at", "from", "by"}
+    return edge, ph.word_union("link") - ph.word_union("complement") - edge
+
+
 def _object(ctx: ItemContext, sentence: Sentence, tokens: list[ph.Token], i0: int, i1: int, oclass: str,
             passive: bool, stops: set[int]) -> tuple[int, int, bool] | None:
     """Token span of the verb's object phrase (before the verb when passive) and whether it is a course."""
     lo, hi = (0, i0) if passive else (i1 + 1, i1 + 13)
     found = [(h, False) for h in _objects(sentence, oclass) if lo <= h.i0 < hi or h.i1 == i0 - 1 and not passive]
-    found += [(h, True) for h in hits(sentence.text, sentence.start, "course") if lo <= h.i0 < hi] \
+    found += [(h, True) for h in sentence.found("course") if lo <= h.i0 < hi] \
         if oclass == "any" else []
     for h, is_course in sorted(found, key=lambda f: f[0].i0, reverse=passive):
         between = tokens[min(h.i0, i1) + 1:max(h.i0, i0)]
@@ -236,10 +244,10 @@ def _object(ctx: ItemContext, sentence: Sentence, tokens: list[ph.Token], i0: in
 
 
 def _objects(sentence: Sentence, oclass: str) -> list:
-    initiatives = list(hits(sentence.text, sentence.start, "initiative_head"))
+    initiatives = list(sentence.found("initiative_head"))
     if oclass == "initiative":
         return initiatives
-    found = [h for h in hits(sentence.text, sentence.start, "event_object") if oclass in ("any", h.value)]
+    found = [h for h in sentence.found("event_object") if oclass in ("any", h.value)]
     return found + initiatives if oclass == "any" else found
 
 
@@ -258,17 +266,16 @@ def _titled_publications(ctx: ItemContext, sentence: Sentence, tokens: list[ph.T
 
 def _dates(ctx: ItemContext, sentence: Sentence) -> list[When]:
     """The sentence's dates, without datelines ("September 14, Georgetown -" dates the report, not the event)."""
-    found = sentence_dates(sentence.text, sentence.start, ctx.item.date_published)
-    return [w for w in found if w.role != "dateline"]
+    return [w for w in sentence.dates(ctx.item.date_published) if w.role != "dateline"]
 
 
 def _course_events(ctx: ItemContext, drafts: list[_Draft]) -> None:
     """A launched course is a Launch, or a Training when a cohort takes it (head count, dates)."""
-    course_sentences = [s for s in ctx.sentences if hits(s.text, s.start, "course")]
+    course_sentences = [s for s in ctx.sentences if s.found("course")]
     for draft in (d for d in drafts if d.course):
         span_dates = [w for s in course_sentences for w in _dates(ctx, s)]
         cohort = draft.attendance is not None or bool(span_dates) or any(
-            hits(s.text, s.start, "cohort") for s in course_sentences)
+            s.found("cohort") for s in course_sentences)
         if not cohort:
             continue
         draft.type = "Training"
@@ -321,7 +328,7 @@ def _absorb(target: _Draft, other: _Draft) -> None:
 def _event(ctx: ItemContext, d: _Draft) -> Event:
     w = d.when
     organizers = ph.unique(d.organizers)
-    online = _online(d.label) or any(hits(s.text, s.start, "online") for s in d.sentences)
+    online = _online(d.label) or any(s.found("online") for s in d.sentences)
     return Event(
         label=d.label[:1].upper() + d.label[1:], type=d.type,
         start=w.start if w else None, end=w.end if w else None,
@@ -333,10 +340,15 @@ def _event(ctx: ItemContext, d: _Draft) -> Event:
 
 def _online(label: str) -> bool:
     """A virtual / online modality word in the event's own label ("virtual meeting")."""
+    if not may_hit(label, ("online", "modality")):
+        return False
     return bool(hits(label, 0, "online")) or any(h.value in ("online", "virtual") for h in hits(label, 0, "modality"))
 
 
-_AT = re.compile(r"\b(?:in|at|en)\s+(?:the\s+)?$", re.IGNORECASE)
+# "in", "at", "en" (then "the") right before a place: matched on the reversed ten characters before it,
+# at their start (one attempt, where `\b(?:in|at|en)\s+(?:the\s+)?$` would be tried at each of them).
+_AT = re.compile(r"\s+(?:eht\s+)?(?:ni|ta|ne)\b", re.IGNORECASE)
+_SCORE = itemgetter(0)
 
 
 def _location(ctx: ItemContext, d: _Draft, online: bool) -> Location | None:
@@ -344,11 +356,11 @@ def _location(ctx: ItemContext, d: _Draft, online: bool) -> Location | None:
     cities = {p.name for p in ctx.places if p.type == "city"}
     for s in d.sentences:
         places = ph.mentions(ctx, s.start, s.end, "place") + ph.mentions(ctx, s.start, s.end, "country")
-        def score(m):
-            return (bool(_AT.search(ctx.text[max(s.start, m.start - 10):m.start])), m.name in cities, -m.start)
-        for m in sorted(places, key=score, reverse=True):
+        scored = [((bool(_AT.match(ctx.text[max(s.start, m.start - 10):m.start][::-1])), m.name in cities, -m.start),
+                   m) for m in places]
+        for (after_in, _, _), m in sorted(scored, key=_SCORE, reverse=True):
             if m.kind == "place":
                 return Location(place=m.name, country_iso2=m.iso2, online=online)
-            if score(m)[0]:
+            if after_in:
                 return Location(country_iso2=m.iso2, online=online)
     return Location(online=True) if online else None

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from ..model import Initiative
 from . import phrases as ph
 from .context import ItemContext, Sentence
-from .triggers import hits
-from .when import sentence_dates
 
 _PERIOD = re.compile(r"\s*(?:for\s+|para\s+|,\s*|\(\s*)?"
                      r"((?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)?\d{2,4})?)(?!\d)(?![.,]\d)")
@@ -39,11 +37,10 @@ def find_initiatives(ctx: ItemContext) -> tuple[Initiative, ...]:
     drafts: list[_Draft] = []
     for sentence in ctx.sentences:
         drafts += _verb_drafts(ctx, sentence)
-        if not hits(sentence.text, sentence.start, "initiative_head"):
+        if not sentence.found("initiative_head"):
             continue
-        found = sentence_dates(sentence.text, sentence.start, ctx.item.date_published)
-        dates = [(w.begin, w.finish) for w in found]
-        tokens = ph.tokenize(sentence.text, sentence.start)
+        dates = [(w.begin, w.finish) for w in sentence.dates(ctx.item.date_published)]
+        tokens = sentence.tokens
         drafts += _head_drafts(ctx, sentence, tokens, ph.date_token_indexes(tokens, dates))
     merged: list[_Draft] = []
     for d in drafts:
@@ -70,7 +67,7 @@ def _same(a: _Draft, b: _Draft) -> bool:
 def _verb_drafts(ctx: ItemContext, sentence: Sentence) -> list[_Draft]:
     """"X and Y have partnered": a partnership of the organizations before the verb."""
     out = []
-    for hit in hits(sentence.text, sentence.start, "initiative_verb"):
+    for hit in sentence.found("initiative_verb"):
         orgs = [m.name for m in ph.mentions(ctx, sentence.start, hit.start, "organization")]
         if len(orgs) >= 2:
             out.append(_Draft("partnership", hit.value[0], False, sentence, organizations=orgs))
@@ -80,7 +77,7 @@ def _verb_drafts(ctx: ItemContext, sentence: Sentence) -> list[_Draft]:
 def _head_drafts(ctx: ItemContext, sentence: Sentence, tokens: list[ph.Token], stops: set[int]) -> list[_Draft]:
     out: list[_Draft] = []
     covered = -1
-    heads = hits(sentence.text, sentence.start, "initiative_head")
+    heads = sentence.found("initiative_head")
     for n, hit in enumerate(heads):
         start, i0, i1 = hit.start, hit.i0, hit.i1
         if start < covered or _inside_quotes(sentence.text, start - sentence.start):
@@ -185,9 +182,8 @@ def _body(ctx: ItemContext) -> str:
 
 def _title_case(ctx: ItemContext) -> bool:
     """A headline in Title Case: no lower-case content word."""
-    closed = ph.NAME_CONNECTORS | ph.grammar_words().get("determiner", frozenset()) | ph.grammar_words().get(
-        "link", frozenset())
-    words = [t for t in ph.tokenize(ctx.sentences[0].text) if t.word and t.low not in closed and len(t.text) > 3]
+    closed = ph.NAME_CONNECTORS | ph.word_union("determiner", "link")
+    words = [t for t in ctx.sentences[0].tokens if t.word and t.low not in closed and len(t.text) > 3]
     return len(words) >= 3 and all(t.cap for t in words)
 
 

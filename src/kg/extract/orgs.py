@@ -13,6 +13,8 @@ from .catalogue import fold
 from .found import Found, OrgInfo, Scan, Token
 
 _ACRONYM_DEF = re.compile(r"\(\s*([A-Z][A-Za-z0-9/&.-]*[A-Za-z0-9](?: [A-Z]{2,})?)([^()\n]{0,40})\)")
+_HEAD_AFTER = re.compile(r" ([A-Z]\w+)\b(?! of\b| for\b)")     # "ECOWAS| Commission"
+_ORGAN_AFTER = re.compile(r" ([A-Z]\w+)\b")                    # "(OECS)| Commission"
 _PLACE_JOINERS = (", and the ", ", and ", " and the ", " and ", ", ")
 
 
@@ -56,12 +58,12 @@ def _office_after(scan: Scan, offset: int, parent: OrgInfo) -> tuple[int, OrgInf
 
 def _head_after(scan: Scan, offset: int, parent: OrgInfo) -> tuple[int, OrgInfo] | None:
     """"ECOWAS Commission", "OECS Secretariat": an acronym followed by a head noun names its organ."""
-    m = re.match(r" ([A-Z]\w+)\b(?! of\b| for\b)", scan.nt.norm[offset:offset + 40])
+    m = _HEAD_AFTER.match(scan.nt.norm, offset, offset + 40)
     if not m or m.group(1) not in scan.catalogue.words("org_head") or m.group(1) == "Office":
         return None
     name = f"{parent.acronym or parent.name} {m.group(1)}"
     entry = scan.catalogue.lookup("organization", name)
-    return offset + m.end(), OrgInfo.of(entry) if entry else OrgInfo(name, None, "sub_unit", parent.name)
+    return m.end(), OrgInfo.of(entry) if entry else OrgInfo(name, None, "sub_unit", parent.name)
 
 
 def _office(scan: Scan, parent: OrgInfo, office: str, prep: str, places: list[str]) -> OrgInfo:
@@ -159,13 +161,13 @@ def _defined_org(scan: Scan, acronym: str, phrase: tuple[int, int] | None) -> Or
 
 def _acronym_sub_unit(scan: Scan, offset: int, acronym: str, parent: OrgInfo, start: int) -> None:
     """"Organisation of Eastern Caribbean States (OECS) Commission" also names the OECS Commission."""
-    m = re.match(r" ([A-Z]\w+)\b", scan.nt.norm[offset:offset + 40])
+    m = _ORGAN_AFTER.match(scan.nt.norm, offset, offset + 40)
     if not m or m.group(1) not in scan.catalogue.words("org_head"):
         return
     name = f"{acronym} {m.group(1)}"
     entry = scan.catalogue.lookup("organization", name)
     info = OrgInfo.of(entry) if entry else OrgInfo(name, None, "sub_unit", parent.name)
-    scan.found.append(Found(start, offset + m.end(), "organization", scan.org(info), "defined"))
+    scan.found.append(Found(start, m.end(), "organization", scan.org(info), "defined"))
 
 
 def _add_unless_covered(scan: Scan, mention: Found) -> None:

@@ -23,9 +23,14 @@ def _patterns(particles: frozenset[str]) -> tuple[re.Pattern[str], re.Pattern[st
     an offset; one or more words ending at an offset."""
     particle = "(?:(?:" + "|".join(sorted(map(re.escape, particles))) + ") )*"
     run = rf"{_CAP}(?: {particle}{_CAP})"
-    return (re.compile(rf"(?<![\w'-]){run}+"), re.compile(rf"{run}*"), re.compile(rf"(?<![\w'-])({run}*) $"))
+    # The first pattern opens with the capital (the word-start check follows it, looking two characters
+    # back), so the engine skips to the next capital instead of trying the pattern at every character.
+    first = rf"[{_UPPER}](?<![\w'-].)[\w'-]*(?: {particle}{_CAP})+"
+    return re.compile(first), re.compile(rf"{run}*"), re.compile(rf"(?<![\w'-])({run}*) $")
 _ROLE = re.compile(r"[^,;:\n\"()]{1,220}?(?=[,;:\n\"()]|\.(?:\s|$)|$)")
 _NEXT_WORD = re.compile(r"\s(\w+)")
+_ROLE_ARTICLE = re.compile(r"^(?:'s |(?:the|a|an|The|A|An) )")
+_AT_ORG = re.compile(r" (?:at|of|from|in) (?:the )?")
 
 
 def find_people(scan: Scan) -> None:
@@ -121,7 +126,7 @@ def _after(scan: Scan, end: int) -> str:
 def _is_person(scan: Scan, start: int, end: int, single: bool) -> bool:
     lex, norm = scan.catalogue.words, scan.nt.norm
     before = _before(scan, start)
-    possessive = norm[:end].endswith("'s")
+    possessive = norm.endswith("'s", 0, end)
     if before in lex("speech_verb") or (_after(scan, end) in lex("speech_verb") and not possessive):
         return True
     if single:
@@ -135,7 +140,7 @@ def _is_person(scan: Scan, start: int, end: int, single: bool) -> bool:
 
 def _add_person(scan: Scan, start: int, end: int) -> None:
     norm = scan.nt.norm
-    if norm[:end].endswith("'s"):
+    if norm.endswith("'s", 0, end):
         end -= 2
     name = norm[start:end]
     scan.found.append(Found(start, end, "person", name, "name"))
@@ -166,7 +171,7 @@ def _role_after(scan: Scan, offset: int) -> tuple[str | None, str | None] | None
     role = norm[offset:end].strip()
     if org is not None and org.start == offset:  # "IOM Deputy Chief of Staff"
         role = norm[org.end:end].strip()
-    role = re.sub(r"^(?:'s |(?:the|a|an|The|A|An) )", "", role)
+    role = _ROLE_ARTICLE.sub("", role)
     return role or None, org.key if org is not None else None
 
 
@@ -212,10 +217,10 @@ def _title_words(scan: Scan, words: list[str], comma: bool) -> list[str]:
 
 def _org_after(scan: Scan, end: int) -> str | None:
     """"contact Jorge Gallo at IOM San José Regional Office": the organization after at/of/from."""
-    m = re.match(r" (?:at|of|from|in) (?:the )?", scan.nt.norm[end:end + 12])
+    m = _AT_ORG.match(scan.nt.norm, end, end + 12)
     if not m:
         return None
-    offset = end + m.end()
+    offset = m.end()
     return next((f.key for f in scan.found if f.kind == "organization" and f.start == offset), None)
 
 

@@ -10,61 +10,26 @@ phrases) so the grammar stays in data.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING
+from unicodedata import normalize
 
-from ..dates import fold as _plain_fold
 from ..resources import resource_dir
-from .context import ItemContext, Mention, Sentence
+from .tokens import Token, fold, tokenize  # noqa: F401  (the finders read them as `ph.Token`, `ph.tokenize`)
 
-# Cached: the finders fold the same few thousand words again and again.
-fold = lru_cache(maxsize=65536)(_plain_fold)
-_TOKEN = re.compile(r"[^\W_](?:[\w'’.&/-]*[^\W_])?|[^\w\s]", re.UNICODE)
+if TYPE_CHECKING:
+    from .context import ItemContext, Mention, Sentence
+
 QUOTES_OPEN = "\"“‘«'"
 QUOTES_CLOSE = {"\"": "\"", "“": "”", "‘": "’", "«": "»", "'": "'"}
 CLAUSE_PUNCT = set(",.;:()[]!?")
 # Lower-case words that may sit inside a capitalized name ("Plan against Human Trafficking").
 NAME_CONNECTORS = frozenset("of for against on in and the to de del la el los las y en para contra sobre & a".split())
-
-
-class Token(NamedTuple):
-    start: int          # offsets in ItemContext.text
-    end: int
-    text: str
-    low: str            # folded
-
-    @property
-    def cap(self) -> bool:
-        """Capitalized word (or a number with capitals, "R4V")."""
-        return self.text[:1].isupper() or self.text[:1].isdigit() and any(c.isupper() for c in self.text)
-
-    @property
-    def word(self) -> bool:
-        """A word or number, not punctuation."""
-        return self.text[:1].isalnum()
-
-
-@lru_cache(maxsize=2048)
-def tokenize(text: str, offset: int = 0) -> list[Token]:
-    """Words and punctuation of `text` (a sentence starting at `offset`); shared by the three finders.
-
-    The list is cached: callers must not change it."""
-    new = tuple.__new__
-    low = text.lower()
-    if text.isascii():      # lower-casing the sentence once keeps offsets and is cheaper than per word
-        return [new(Token, (a + offset, b + offset, text[a:b], low[a:b]))
-                for a, b in (m.span() for m in _TOKEN.finditer(text))]
-    if len(low) == len(text):
-        return [new(Token, (a + offset, b + offset, w, lw if w.isascii() else _fold(w)))
-                for a, b in (m.span() for m in _TOKEN.finditer(text)) for w, lw in ((text[a:b], low[a:b]),)]
-    return [new(Token, (m.start() + offset, m.end() + offset, w, w.lower() if w.isascii() else _fold(w)))
-            for m in _TOKEN.finditer(text) for w in (m.group(),)]
-
-
-@lru_cache(maxsize=65536)
-def _fold(word: str) -> str:
-    return word.lower() if word.isascii() else fold(word).replace("‐", "-").replace("‑", "-")
+_TOKEN_START = itemgetter(0)
 
 
 def read_rows(name: str) -> list[list[str]]:
@@ -89,6 +54,34 @@ def phrase_regex(phrases: list[str], plural: bool = False) -> re.Pattern[str]:
                     for f in sorted(forms, key=len, reverse=True))
     suffix = r"(?:s|es)?" if plural else ""
     return re.compile(rf"(?<![\w-])(?:{body}){suffix}(?![\w-])", re.IGNORECASE)
+
+
+def ascii_fold(text: str) -> str:
+    """The text lower-cased, without accents and without any other character outside ASCII ("ı" read as
+    "i", as case-insensitive patterns read it): an ASCII word that `phrase_regex` finds is a substring
+    of it, so `phrase_needles` rule a text out in C before the pattern tries every position."""
+    if text.isascii():
+        return text.lower()
+    return normalize("NFKD", text.casefold().replace("ı", "i")).encode("ascii", "ignore").decode("ascii")
+
+
+@lru_cache(maxsize=64)
+def phrase_needles(phrases: tuple[str, ...]) -> tuple[str, ...] | None:
+    """One word of each phrase (the longest) that `ascii_fold` of any text `phrase_regex(phrases)` finds
+    holds; None when a phrase has no such word (then nothing can be ruled out)."""
+    needles = set()
+    for phrase in phrases:
+        pieces = [set(re.split(r"[\s-]+", ascii_fold(form))) for form in (phrase, fold(phrase))]
+        common = {p for p in pieces[0] & pieces[1] if p and ascii_fold(p) == p}
+        if not common:
+            return None
+        needles.add(max(sorted(common), key=len))
+    return tuple(sorted(needles))
+
+
+def may_contain(sketch: str, needles: tuple[str, ...] | None) -> bool:
+    """Whether a text whose `ascii_fold` is `sketch` may hold one of the phrases of `needles`."""
+    return needles is None or any(needle in sketch for needle in needles)
 
 
 def key(text: str) -> str:
@@ -183,7 +176,7 @@ def complement_end(tokens: list[Token], i: int, stops: set[int], preps: frozense
     """End index of a prepositional complement starting at tokens[i] ("on migration and youth")."""
     if i >= len(tokens) or tokens[i].low not in preps:
         return i
-    clause_stop = _clause_stop() - preps
+    clause_stop, trailing = _complement_words(preps)
     j, last = i, i
     while j < len(tokens) and j - i < limit:
         tok = tokens[j]
@@ -195,15 +188,23 @@ def complement_end(tokens: list[Token], i: int, stops: set[int], preps: frozense
         j += 1
         if tok.word:
             last = j
-    while last > i and tokens[last - 1].low in NAME_CONNECTORS | preps:
+    while last > i and tokens[last - 1].low in trailing:
         last -= 1
     return last
 
 
-@lru_cache(maxsize=1)
-def _clause_stop() -> frozenset[str]:
+@lru_cache(maxsize=64)
+def _complement_words(preps: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(words that end a complement of `preps`, words it does not end with), computed once per set."""
+    clause_stop = word_union("link", "happening") - NAME_CONNECTORS - {"and", "or"}
+    return clause_stop - preps, NAME_CONNECTORS | preps
+
+
+@lru_cache(maxsize=None)
+def word_union(*kinds: str) -> frozenset[str]:
+    """The union of the grammar word lists `kinds`, built once (the finders ask for a few unions often)."""
     words = grammar_words()
-    return (words.get("link", frozenset()) | words.get("happening", frozenset())) - NAME_CONNECTORS - {"and", "or"}
+    return frozenset().union(*(words.get(kind, ()) for kind in kinds))
 
 
 def span_text(ctx: ItemContext, tokens: list[Token], i: int, j: int) -> str:
@@ -214,12 +215,11 @@ def span_text(ctx: ItemContext, tokens: list[Token], i: int, j: int) -> str:
 
 
 def date_token_indexes(tokens: list[Token], spans: list[tuple[int, int]]) -> set[int]:
-    """Indexes of the tokens inside any of `spans` (character offsets)."""
-    if not tokens:
+    """Indexes of the tokens that start inside any of `spans` (character offsets)."""
+    if not tokens or not spans:
         return set()
-    lo, hi = tokens[0].start, tokens[-1].end
-    spans = [(a, b) for a, b in spans if a < hi and b > lo]
-    return {n for n, tok in enumerate(tokens) for a, b in spans if a <= tok.start < b} if spans else set()
+    starts = list(map(_TOKEN_START, tokens))
+    return {n for a, b in spans for n in range(bisect_left(starts, a), bisect_left(starts, b))}
 
 
 def mentions(ctx: ItemContext, start: int, end: int, kind: str) -> list[Mention]:
@@ -234,24 +234,35 @@ def unique(names: list[str]) -> tuple[str, ...]:
 
 # "Port of Spain – ...", "September 14, Georgetown - ...": the place of the report, not a participant.
 _DATELINE = re.compile(r"[^.\n]{0,60}?\s[-–—]\s")
+_DASH = re.compile("[-–—]")      # a dateline's dash is within its first 62 characters
 
 
-def roles(ctx: ItemContext, sentence: Sentence, anchor: int, stops: set[int]) -> tuple[list[str], list[str]]:
-    """Organizers and participants around the trigger at `anchor`: subject position and cue phrases.
+def role_cues(ctx: ItemContext, sentence: Sentence, stops: set[int]) -> list[tuple[Mention, str | None]]:
+    """The organizations, countries and people of a sentence (after its dateline), each with the cue phrase
+    before it ("organized by", "with the participation of"), once per sentence for all its triggers.
 
     Cue words inside dates (token indexes `stops`: "From 8 to 10 March") are no cues."""
-    from .triggers import hits
-    organizers, participants = [], []
-    marks = sorted([(h.end, "organizer") for h in hits(sentence.text, sentence.start, "organizer_cue")
+    marks = sorted([(h.end, "organizer") for h in sentence.found("organizer_cue")
                     if h.i0 not in stops] +
-                   [(h.end, "participant") for h in hits(sentence.text, sentence.start, "participant_cue")
+                   [(h.end, "participant") for h in sentence.found("participant_cue")
                     if h.i0 not in stops])
-    dateline = _DATELINE.match(sentence.text)
+    dateline = _DATELINE.match(sentence.text) if _DASH.search(sentence.text, 0, 62) else None
     opening = sentence.start + dateline.end() if dateline else sentence.start
+    out = []
     for mention in ctx.mentions_in(opening, sentence.end):
         if mention.in_org_name or mention.kind not in ("organization", "country", "person"):
             continue
-        cue = next((role for end, role in reversed(marks) if end <= mention.start and mention.start - end < 80), None)
+        cue = next((role for end, role in reversed(marks) if end <= mention.start and mention.start - end < 80),
+                   None) if marks else None
+        out.append((mention, cue))
+    return out
+
+
+def roles(cues: list[tuple[Mention, str | None]], anchor: int) -> tuple[list[str], list[str]]:
+    """Organizers and participants of the trigger at `anchor`, from `role_cues`: the cue phrases, else
+    subject position (an organization before the trigger)."""
+    organizers, participants = [], []
+    for mention, cue in cues:
         if cue == "organizer" and mention.kind == "organization":
             organizers.append(mention.name)
         elif cue == "participant" or mention.kind == "country":
@@ -261,17 +272,34 @@ def roles(ctx: ItemContext, sentence: Sentence, anchor: int, stops: set[int]) ->
     return organizers, participants
 
 
-_NUMBER = re.compile(r"(?<![\w,.])(\d{1,3}(?:[,.]\d{3})+|\d+)(?![\w,.]?\d)")
+# A number not inside a word or a longer number; it opens with the digit (the check of what is before it
+# follows), so the engine skips to the digits instead of trying every position.
+_NUMBER = re.compile(r"(\d(?<![\w,.].)(?:\d{0,2}(?:[,.]\d{3})+|\d*))(?![\w,.]?\d)")
 
 
 def attendance(text: str) -> int | None:
     """A head count before an attendee noun ("48 people", "more than 100 young people")."""
     nouns = grammar_words().get("attendee", frozenset())
-    for match in _NUMBER.finditer(text):
-        following = [fold(w) for w in re.findall(r"[^\W\d_][\w-]*", text[match.end():match.end() + 60])[:5]]
+    numbers = _NUMBER.finditer(text)
+    first = next(numbers, None)
+    if first is None or not may_contain(ascii_fold(text), _attendee_needles()):
+        return None
+    for match in chain((first,), numbers):
+        following = [fold(w) for w in _WORDS_AFTER.findall(text[match.end():match.end() + 60])[:5]]
         if any(w in nouns for w in following[:4]) and not _is_year(match.group(1), following):
-            return int(re.sub(r"[,.]", "", match.group(1)))
+            return int(_SEPARATORS.sub("", match.group(1)))
     return None
+
+
+_WORDS_AFTER = re.compile(r"[^\W\d_][\w-]*")
+_SEPARATORS = re.compile(r"[,.]")
+
+
+@lru_cache(maxsize=1)
+def _attendee_needles() -> tuple[str, ...] | None:
+    """The attendee nouns, if all are ASCII (a noun after a number is then a substring of `ascii_fold`)."""
+    nouns = grammar_words().get("attendee", frozenset())
+    return tuple(sorted(nouns)) if all(n.isascii() for n in nouns) else None
 
 
 def _is_year(number: str, following: list[str]) -> bool:
@@ -286,7 +314,7 @@ def postnominal(tokens: list[Token], left: int) -> bool:
 def adjectives_after(tokens: list[Token], r: int, stops: set[int]) -> int:
     """Spanish: "un taller regional sobre ..." - adjectives follow the head, then its complement."""
     words = grammar_words()
-    closed = words.get("link", frozenset()) | words.get("complement", frozenset()) | words.get("happening", frozenset())
+    closed = word_union("link", "complement", "happening")
     j = r
     while j < len(tokens) and j - r < 2 and tokens[j].word and not tokens[j].cap and tokens[j].low not in closed \
             and j not in stops:
@@ -328,6 +356,11 @@ def head_label(ctx: ItemContext, tokens: list[Token], left: int, right: int, gap
     return f"{span_text(ctx, tokens, left, gap[0])} {span_text(ctx, tokens, gap[1], right)}".strip()
 
 
+@lru_cache(maxsize=8)
+def _with_in_at(preps: frozenset[str]) -> frozenset[str]:
+    return preps | {"in", "at"}
+
+
 def right_edge(tokens: list[Token], r: int, stops: set[int],
                 is_title: bool) -> tuple[int, tuple[int, int] | None]:
     """End of what follows an event head: a quoted title, a name, a complement (past "was held <date>"),
@@ -341,15 +374,16 @@ def right_edge(tokens: list[Token], r: int, stops: set[int],
     if not is_title and r < len(tokens) and tokens[r].cap and tokens[r].word and r not in stops:
         return name_end(tokens, r), None
     probe = r
-    passive = grammar_words().get("passive", frozenset()) | grammar_words().get("happening", frozenset())
+    passive = word_union("passive", "happening")
     while probe < len(tokens) and (tokens[probe].low in passive or probe in stops or tokens[probe].low in
                                    ("took", "place", "will", "held")):
         probe += 1
-    start = probe if probe > r and probe < len(tokens) and tokens[probe].low in preps | {"in", "at"} else r
+    wide = _with_in_at(preps)
+    start = probe if probe > r and probe < len(tokens) and tokens[probe].low in wide else r
     if start < len(tokens) and tokens[start].low == "in" and not (start + 1 < len(tokens) and
                                                                   tokens[start + 1].cap):
         return r, None
-    end = complement_end(tokens, start, stops, preps | {"in", "at"}, limit=20)
+    end = complement_end(tokens, start, stops, wide, limit=20)
     if end <= start:
         return r, None
     return end, ((r, start) if start > r else None)

@@ -17,11 +17,18 @@ _SPACE_RUN = re.compile(r"[^\S\n]{2,}|[^\S\n ]")   # what normalising changes: r
 _FOLD = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"',
          "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u00ad": "-"}
 # Punctuation that separates words, as spaces in the automaton's key text (ASCII and common Unicode marks).
-_BREAKS = {ord(c): " " for c in string.punctuation + "\u2013\u2014\u2026\u00ab\u00bb\u2039\u203a\u201e\u00a1\u00bf"
-           "\u2022\u00b7\u00b0\u00ae\u2122\u00a7\u00b6\u2020\u2192\n\t"}
+BREAK_CHARS = (string.punctuation + "\u2013\u2014\u2026\u00ab\u00bb\u2039\u203a\u201e\u00a1\u00bf"
+               "\u2022\u00b7\u00b0\u00ae\u2122\u00a7\u00b6\u2020\u2192\n\t")
+# As one character class: substituting it is several times cheaper than `str.translate` on text that is
+# not ASCII (which looks every character up in the table).
+_BREAK = re.compile("[" + re.escape(BREAK_CHARS) + "]")
 _FOLDED = re.compile("[" + "".join(_FOLD) + "]")
+# Whitespace other than a space or a line break: with no double space, tab or CR in a text, normalising
+# changes it only if it holds one of these (`_SPACE_RUN` would find nothing else).
+_ODD_SPACE = re.compile(r"[^\S\n ]")
 # A sentence ends at . ! ? (optionally closed by quotes/brackets) before whitespace, or at a line break.
-_SENTENCE_END = re.compile(r"""[.!?]+["'\u201d\u2019)\]]*(?=\s)|\n+""")
+# Written to open with one character class, so that the engine skips to the next candidate character.
+_SENTENCE_END = re.compile(r"""[.!?\n](?:(?<=[.!?])[.!?]*["'\u201d\u2019)\]]*(?=\s)|(?<=\n)\n*)""")
 _ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Sra|St|Tel|No|Nos|Fig|Art|Jr|Inc|Ltd|Co|Gen|Gov|Amb|Hon|vs|etc|approx)|\b[A-Z](?:\.[A-Z])*)\.$")
 
 
@@ -44,12 +51,14 @@ class NormText:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original (start, end) of a normalised span that does not end in whitespace."""
+        if len(self._norm_starts) == 1:         # nothing collapsed: the offsets are the original's
+            return start, end if end > start else start
         return self.to_original(start), self.to_original(end - 1) + 1 if end > start else self.to_original(start)
 
 
 def normalize(text: str) -> NormText:
     """Collapse runs of spaces (line breaks kept), fold quotes and hyphens, keep an offset map."""
-    if not ("  " in text or "\t" in text or "\r" in text or (not text.isascii() and _SPACE_RUN.search(text))):
+    if not ("  " in text or "\t" in text or "\r" in text or (not text.isascii() and _ODD_SPACE.search(text))):
         norm = _fold(text)
         return NormText(text, norm, key_text(norm), (0,), (0,))
     pieces: list[str] = []
@@ -89,7 +98,7 @@ def key_text(text: str) -> str:
     lower = text.lower()
     if len(lower) != len(text):  # a few code points change length when lower-cased
         lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return " " + lower.translate(_BREAKS)
+    return " " + _BREAK.sub(" ", lower)
 
 
 def split_sentences(text: str) -> tuple[Sentence, ...]:

@@ -3,17 +3,20 @@
 Python's regex engine tries each alternative of a large alternation at every
 character, so a pattern per vocabulary costs milliseconds per item. Instead the
 phrases of all vocabularies (`mappings/event_types.tsv`, `course_words.tsv`,
-`initiative_kinds.tsv`, `languages.tsv`) are indexed by their first word; a
-sentence's tokens are looked up once, and every vocabulary gets its leftmost,
-longest, non-overlapping hits.
+`initiative_kinds.tsv`, `languages.tsv`) are indexed by their first word (`_table`:
+token -> the phrases to try there, in order); a sentence's tokens are looked up
+once (`Sentence.hits`, shared by the finders), and every vocabulary gets its
+leftmost, longest, non-overlapping hits.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import compress, count
 from typing import Any, NamedTuple
 
-from .phrases import Token, key, read_rows, tokenize
+from .phrases import key, read_rows
+from .tokens import fold, split_words, tokenize
 
 # Vocabularies whose one-word nouns also match their English plural.
 _PLURAL = frozenset({"event_noun", "event_object", "course", "initiative_head"})
@@ -27,7 +30,19 @@ class Hit(NamedTuple):
     value: Any
 
 
+_new_hit = partial(tuple.__new__, Hit)       # no Python-level `__new__` call
 Entry = tuple[tuple[str, ...], str, Any]     # words, vocabulary, value
+
+
+class _Try(NamedTuple):
+    """One phrase tried at a token: its words, vocabulary and value; whether its last word may take a
+    plural; the tokens that may follow the first word (None for one-word phrases)."""
+
+    words: tuple[str, ...]
+    vocab: str
+    value: Any
+    plural: bool
+    second: frozenset[str] | None
 
 
 @lru_cache(maxsize=1)
@@ -41,17 +56,22 @@ def _index() -> dict[str, list[Entry]]:
 
 
 @lru_cache(maxsize=1)
-def _first_words() -> frozenset[str]:
-    """Every token that can start a hit: a first word, or a first word with a plural ending."""
-    return frozenset(w + end for w in _index() for end in ("", "s", "es"))
-
-
-@lru_cache(maxsize=1)
-def _second_words() -> dict[str, frozenset[str]]:
-    """First word -> every token that can follow it in a longer phrase (plural endings included): most
-    phrases sharing a first word ("in", "by") are ruled out by the next token alone."""
-    return {first: frozenset(e[0][1] + end for e in entries if len(e[0]) > 1 for end in ("", "s", "es"))
-            for first, entries in _index().items()}
+def _table() -> dict[str, tuple[_Try, ...]]:
+    """Token -> the phrases that may start at it, in the order they are tried: the token as written, then
+    without a plural ending ("-s", "-es"; one-word nouns of plural vocabularies only); longest first."""
+    index = _index()
+    firsts = {w + end for w in index for end in ("", "s", "es")}
+    table: dict[str, tuple[_Try, ...]] = {}
+    for low in firsts:
+        tries = []
+        for variant in _variants(low):
+            for words, vocab, value in index.get(variant, ()):
+                if variant != low and (len(words) > 1 or vocab not in _PLURAL):
+                    continue
+                second = frozenset(words[1] + end for end in ("", "s", "es")) if len(words) > 1 else None
+                tries.append(_Try(words, vocab, value, vocab in _PLURAL, second))
+        table[low] = tuple(tries)
+    return table
 
 
 def _entries() -> list[Entry]:
@@ -91,45 +111,68 @@ def _variants(low: str) -> tuple[str, ...]:
     return (low, low[:-1]) if low.endswith("s") else (low,)
 
 
+def token_hits(lows: list[str], edges: list[int]) -> dict[str, tuple[Hit, ...]]:
+    """Hits per vocabulary in one sentence's tokens (their `low`s and `edges`, see `split_words`):
+    leftmost, longest, non-overlapping within each vocabulary (vocabularies do not block each other).
+    Do not change the dict: it may be shared."""
+    table = _table()
+    starts = list(compress(count(), map(table.__contains__, lows)))     # the tokens a phrase may start at
+    if not starts:
+        return _NONE
+    best: dict[str, list[Hit]] = {}
+    ends: dict[str, int] = {}
+    last = len(lows) - 1
+    for i in starts:
+        following = lows[i + 1] if i < last else ""
+        for words, vocab, value, plural, second in table[lows[i]]:
+            if i < ends.get(vocab, 0):
+                continue
+            if second is None:
+                j = i
+            elif following not in second or (j := _match(lows, i, words, plural)) is None:
+                continue
+            best.setdefault(vocab, []).append(_new_hit((i, j, edges[2 * i + 1], edges[2 * j + 2], value)))
+            ends[vocab] = j + 1
+    return {vocab: tuple(found) for vocab, found in best.items()}
+
+
+_NONE: dict[str, tuple[Hit, ...]] = {}
+
+
 @lru_cache(maxsize=2048)
 def sentence_hits(text: str, offset: int) -> dict[str, tuple[Hit, ...]]:
-    """Hits per vocabulary in the sentence `text` that starts at `offset` of the item text."""
-    tokens = tokenize(text, offset)
-    firsts = _first_words()
-    if not any(tok.low in firsts for tok in tokens):
-        return {}
-    index, seconds = _index(), _second_words()
-    best: dict[str, list[Hit]] = defaultdict(list)
-    ends: dict[str, int] = defaultdict(int)
-    for i, tok in enumerate(tokens):
-        low = tok.low
-        if low not in firsts:
-            continue
-        following = tokens[i + 1].low if i + 1 < len(tokens) else ""
-        for variant in _variants(low):
-            for words, vocab, value in index.get(variant, ()):
-                if i < ends[vocab] or (variant != tok.low and (len(words) > 1 or vocab not in _PLURAL)):
-                    continue
-                if len(words) > 1 and following not in seconds[variant]:
-                    continue
-                j = _match(tokens, i, words, vocab in _PLURAL)
-                if j is not None:
-                    best[vocab].append(Hit(i, j, tok.start, tokens[j].end, value))
-                    ends[vocab] = j + 1
-    return {vocab: tuple(hits) for vocab, hits in best.items()}
+    """Hits per vocabulary in `text` (a sentence or label starting at `offset` of the item text)."""
+    return token_hits(*split_words(text, offset)[1:])
 
 
-def _match(tokens: list[Token], i: int, words: tuple[str, ...], plural: bool) -> int | None:
-    """Index of the last token when `words` match at tokens[i] (the last word may take a plural)."""
-    if i + len(words) > len(tokens):
+def _match(lows: list[str], i: int, words: tuple[str, ...], plural: bool) -> int | None:
+    """Index of the last token when `words` match at token i (the last word may take a plural)."""
+    if i + len(words) > len(lows):
         return None
-    for n, word in enumerate(words[1:], 1):
-        low = tokens[i + n].low
-        if low != word and not (plural and n == len(words) - 1 and low in (word + "s", word + "es")):
+    last = len(words) - 1
+    for n in range(1, last + 1):
+        low, word = lows[i + n], words[n]
+        if low != word and not (plural and n == last and low in (word + "s", word + "es")):
             return None
-    return i + len(words) - 1
+    return i + last
 
 
-def hits(sentence_text: str, offset: int, vocab: str) -> tuple[Hit, ...]:
-    """The hits of vocabulary `vocab` (event_noun, course, initiative_head, happening...) in one sentence."""
-    return sentence_hits(sentence_text, offset).get(vocab, ())
+def may_hit(text: str, vocabs: tuple[str, ...]) -> bool:
+    """False when `text` cannot hold a hit of `vocabs` (as `hits` would find them): it holds none of their
+    phrases' longest words (a hit's tokens are, folded, substrings of the folded text). Cheaper than
+    tokenizing a label to find it has no hit."""
+    folded = text.lower() if text.isascii() else fold(text).replace("‐", "-").replace("‑", "-")
+    return any(needle in folded for needle in _needles(vocabs))
+
+
+@lru_cache(maxsize=None)
+def _needles(vocabs: tuple[str, ...]) -> tuple[str, ...]:
+    """The longest word of each phrase of `vocabs` (for plural vocabularies a hit may add "s"/"es", so a
+    needle is still inside it)."""
+    return tuple(sorted({max(t.words, key=len) for tries in _table().values() for t in tries if t.vocab in vocabs}))
+
+
+def hits(text: str, offset: int, vocab: str) -> tuple[Hit, ...]:
+    """The hits of vocabulary `vocab` (event_noun, course, online...) in a text that is no `Sentence` of
+    the item (a label); a sentence has them in `Sentence.found`."""
+    return sentence_hits(text, offset).get(vocab, ())

@@ -2,7 +2,7 @@
 
 News items rarely write full dates: "today (09/06)", "On September 23", "From
 September 8 to 11", "last month", "this Wednesday, September 9". One compiled
-grammar finds them; each is resolved with the item's publication date, and a
+grammar (`date_grammar`) finds them; each is resolved with the item's publication date, and a
 precision the text does not give is never invented: month-only dates stay
 `2017-06`, day-month dates without a known year stay `--06-09`, a lone weekday
 without a publication date stays `Tuesday`. Numeric dates are day/month (the
@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Iterator, NamedTuple
 
 from ..dates import month_names
-from ..resources import resource_dir
-from .phrases import fold
+from .date_grammar import anchor_words, date_words, grammar_at, start_words
+from .tokens import fold
+
+Split = tuple[list[str], list[str], list[int]]     # texts, lows and edges of a sentence's tokens
 
 # A month-day without a year that would fall this far after publication is taken from the previous year.
 _FUTURE_LIMIT = timedelta(days=183)
 
 
-@dataclass(frozen=True)
-class When:
+class When(NamedTuple):
     """One date expression: where it is, what it says, what it resolves to."""
 
     begin: int                      # offsets in the searched text
@@ -39,100 +40,62 @@ class When:
     role: str = "on"                # on | until | since | dateline
 
 
-@lru_cache(maxsize=1)
-def date_words() -> dict[str, tuple[str, str]]:
-    """Folded word -> (kind, value) from mappings/date_words.tsv."""
-    table: dict[str, tuple[str, str]] = {}
-    path = resource_dir("mappings") / "date_words.tsv"
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#") or line.startswith("word\t"):
-            continue
-        word, kind, value = (line.split("\t") + [""])[:3]
-        table[fold(word)] = (kind, value)
-    return table
-
-
-def _alternation(words: list[str]) -> str:
-    forms = {w for word in words for w in (word, fold(word))}
-    return "|".join(re.escape(w) for w in sorted(forms, key=len, reverse=True))
-
-
-def _words(kind: str) -> list[str]:
-    return [w for w, (k, _) in date_words().items() if k == kind]
-
-
-# Rule templates, most specific first. {M} month, {F} full month name, {D} day, {Y} year, {W} weekday.
-_RULES = (
-    ("dm_dm", r"(?:from\s+|del?\s+)?(?P<d1>{D})\s+(?:of\s+|de\s+)?(?P<m1>{M})\s*(?:-|–|to|until|al|au)\s*"
-              r"(?P<d2>{D})\s+(?:of\s+|de\s+)?(?P<m2>{M})(?:,?\s*(?:de\s+)?(?P<y>{Y}))?"),
-    ("md_md", r"(?:from\s+)?(?P<m1>{M})\s+(?P<d1>{D})\s*(?:-|–|to|until|through)\s*(?P<m2>{M})\s+(?P<d2>{D})"
-              r"(?:,?\s*(?P<y>{Y}))?"),
-    ("md_d", r"(?:from\s+|between\s+)?(?P<m1>{M})\s+(?P<d1>{D})(?:\s*[-–]\s*|\s+(?:to|through|until|and)\s+)"
-             r"(?P<d2>{D})(?:,?\s*(?P<y>{Y}))?"),
-    ("d_d_m", r"(?:from\s+|between\s+|del?\s+|on\s+)?(?:the\s+)?(?P<d1>{D})(?:\s*[-–]\s*|\s+(?:to|and|al|y|au|et)\s+)"
-              r"(?:the\s+)?(?P<d2>{D})\s+(?:of\s+|de\s+)?(?P<m1>{M})(?:,?\s*(?:de\s+|del\s+)?(?P<y>{Y}))?"),
-    ("dmy", r"(?:the\s+)?(?P<d1>{D})\s+(?:of\s+|de\s+)?(?P<m1>{M})\s*,?\s*(?:de\s+|del\s+)?(?P<y>{Y})"),
-    ("mdy", r"(?:(?P<w>{W}),?\s+)?(?P<m1>{M})\s+(?P<d1>{D})\s*,?\s*(?P<y>{Y})"),
-    ("num", r"(?P<d1>\d{{1,2}})\s*/\s*(?P<n1>\d{{1,2}})\s*/\s*(?P<y>{Y})"),
-    ("rel", r"(?P<r>{R})(?:\s*\(\s*(?P<d1>\d{{1,2}})\s*/\s*(?P<n1>\d{{1,2}})\s*\))?"),
-    ("md", r"(?:(?P<s>{S})\s+)?(?:(?P<w>{W}),?\s+)?(?P<m1>{M})\s+(?P<d1>{D})"),
-    ("dm", r"(?:the\s+)?(?P<d1>{D})\s+(?:of\s+|de\s+)?(?P<m1>{M})"),
-    ("mpair", r"(?:in|during|between|from|en|entre)\s+(?P<m1>{F})\s+(?:and|to|y|a|-|–)\s+(?P<m2>{F})"
-              r"(?:,?\s+(?:of\s+|de\s+)?(?P<y>{Y}))?"),
-    ("my", r"(?:(?:in|since|during|from|until|by|en|desde|hasta)\s+)?(?P<m1>{F})\s*,?\s+"
-           r"(?:of\s+|de\s+|del\s+)?(?P<y>{Y})"),
-    ("unit", r"(?:(?P<s>{S})\s+(?P<u>{U})|(?:el|la)\s+(?P<u2>{U})\s+(?P<s2>{S}))"),
-    ("wd", r"(?:(?P<s>{S}|on|el)\s+)?(?P<w>{W})"),
-    ("mon", r"(?:in|during|since|until|en|durante|desde|hasta)\s+(?:early\s+|late\s+|mid-?\s*)?(?P<m1>{F})"
-            r"(?!\s*,?\s*(?:of\s+|de\s+)?\d)"),
-    ("year", r"(?:in|since|during|by|until|en|desde|durante|hasta)\s+(?:the\s+year\s+)?(?P<y>{Y})(?!\s*[-–/]\s*\d)"),
-)
-
-
-@lru_cache(maxsize=1)
-def _grammar() -> re.Pattern[str]:
-    months = list(month_names())
-    parts = {
-        "M": rf"(?:{_alternation(months)})\.?(?![^\W\d_])",
-        "F": rf"(?:{_alternation([m for m in months if len(m) > 3])})(?![^\W\d_])",
-        "D": r"\d{1,2}(?:st|nd|rd|th|º|°)?(?![\d/:.,]\d)",
-        "Y": r"(?:19|20)\d{2}(?!\d)",
-        "W": rf"(?:{_alternation(_words('weekday'))})(?![^\W\d_])",
-        "S": rf"(?:{_alternation(_words('shift'))})",
-        "U": rf"(?:{_alternation(_words('unit'))})(?![^\W\d_])",
-        "R": rf"(?:{_alternation(_words('day'))})(?![^\W\d_])",
-    }
-    alternatives = []
-    for name, template in _RULES:
-        body = template.format(**parts).replace("(?P<", f"(?P<{name}_")
-        alternatives.append(f"(?P<{name}>{body})")
-    return re.compile(r"(?<![\w/])(?:" + "|".join(alternatives) + ")", re.IGNORECASE)
-
-
-# Words a date expression can start with besides digits, months, weekdays and date adverbs (the
-# connectors of the rule templates above).
-_PREFIXES = frozenset("from del de between on the in during en entre since until by desde durante hasta el la".split())
 _WORD = re.compile(r"[^\W_]+")
-
-
-@lru_cache(maxsize=1)
-def _starts() -> frozenset[str]:
-    return frozenset(month_names()) | frozenset(date_words()) | _PREFIXES
-
-
+_START, _GROUP = re.Match.start, re.Match.group
+_ASCII_DIGIT = re.compile(r"[0-9]")
+_DIGIT = re.compile(r"\d")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_INNER_PUNCT = re.compile(r"[^\W_][_'’.&/-]+[^\W_]")   # inside one token: letters or digits on both sides
 _DATELINE_AFTER = re.compile(r"\s*,?\s*[A-Z][^\n,.;:]{0,40}?\s*[-–—]\s")
-_ROLE_BEFORE = re.compile(r"(\w+)\W*$")
+# The last word of the 16 characters before a date, matched at the start of them reversed (one attempt,
+# where `(\w+)\W*$` would be tried at each of them).
+_LAST_WORD = re.compile(r"\W*(\w+)")
+_DIGITS = re.compile(r"\d+")
 
 
 @lru_cache(maxsize=256)
 def find_dates(text: str, published: date | None) -> tuple[When, ...]:
-    """Every date expression in `text`, in order, resolved against `published`.
+    """Every date expression in `text`, in order, resolved against `published`."""
+    return _resolve(text, *_words(text), published)
 
-    The grammar is tried only where a word that can start a date begins (one pass of a plain word
-    regex finds them): a single scan with the whole alternation is many times slower."""
+
+def sentence_dates(text: str, split: Split, offset: int, published: date | None) -> tuple[When, ...]:
+    """The date expressions of one sentence (`text` starting at `offset` of the item text; `split`: its
+    tokens as `split_words` gives them), with item offsets; a date opening the sentence counts as at a
+    line start (datelines). The words come from the tokens, which the trigger pass has already split."""
+    if "\u03a3" in text:
+        words = _words(text)
+    elif _no_anchor(text, split[1]):
+        return ()
+    else:
+        words = _token_words(split, offset)
+    return _resolve(text, *words, published, offset)
+
+
+def _no_anchor(text: str, lows: list[str]) -> bool:
+    """No word can anchor a date: no token is a month, weekday or date word (their `low`s are folded as
+    the anchor words are), the text has no digit, and no token holds inner punctuation (which would hide
+    a word inside it, "mid-September")."""
+    return anchor_words().isdisjoint(lows) and not _has_digit(text) and _INNER_PUNCT.search(text) is None
+
+
+def _has_digit(text: str) -> bool:
+    """Whether a character of `text` is a digit (`str.isdigit`: superscripts too), tested in C."""
+    if text.isascii():
+        return _ASCII_DIGIT.search(text) is not None
+    return _DIGIT.search(text) is not None or any(c.isdigit() for c in set(_NON_ASCII.findall(text)))
+
+
+def _resolve(text: str, words: list[str], offsets: list[int], published: date | None,
+             offset: int = 0) -> tuple[When, ...]:
+    """The dates of the grammar matches at `words` (lower case, at `offsets` of `text`), without overlaps,
+    at `offset` plus their offsets in `text`.
+
+    The grammar is tried only where a word that can start a date begins: a single scan with the whole
+    alternation is many times slower."""
     found: list[When] = []
     done = 0
-    for match in _candidates(text):
+    for match in _candidates(text, words, offsets):
         if match.start() < done:
             continue
         rule = match.lastgroup or ""
@@ -145,47 +108,69 @@ def find_dates(text: str, published: date | None) -> tuple[When, ...]:
         role = _role(text, match)
         if role == "until":
             start, end, start_partial, end_partial = None, end or start, None, end_partial or start_partial
-        found.append(When(match.start(), match.end(), match.group(0), start, end, start_partial, end_partial, role))
+        found.append(When(match.start() + offset, match.end() + offset, match.group(0), start, end, start_partial,
+                          end_partial, role))
         done = match.end()
     return tuple(found)
 
 
-@lru_cache(maxsize=2048)
-def sentence_dates(text: str, offset: int, published: date | None) -> tuple[When, ...]:
-    """The date expressions of one sentence (`text` starting at `offset` of the item text), with item
-    offsets; a date opening the sentence counts as at a line start (datelines)."""
-    from dataclasses import replace
-    return tuple(replace(w, begin=w.begin + offset, finish=w.finish + offset) for w in find_dates(text, published))
+def _words(text: str) -> tuple[list[str], list[int]]:
+    """The words of `text` (runs of letters and digits), lower-cased, and their offsets."""
+    low = text.lower()
+    if len(low) == len(text):
+        matches = list(_WORD.finditer(low))
+        return list(map(_GROUP, matches)), list(map(_START, matches))
+    matches = list(_WORD.finditer(text))    # a few code points change length when lower-cased
+    return [m.group().lower() for m in matches], list(map(_START, matches))
 
 
-def _candidates(text: str):
+def _token_words(split: Split, offset: int) -> tuple[list[str], list[int]]:
+    """`_words` of a sentence from its tokens (token offsets less `offset`): a word token is one word unless
+    it holds inner punctuation ("U.S.", "follow-up"). Lower-casing a word alone equals lower-casing it in
+    the sentence except for a capital sigma, which the caller leaves to `_words`."""
+    words: list[str] = []
+    offsets: list[int] = []
+    for text, start in zip(split[0], split[2][1::2]):
+        if text.isalnum():
+            words.append(text.lower())
+            offsets.append(start - offset)
+        elif text[0].isalnum():
+            for match in _WORD.finditer(text):
+                words.append(match.group().lower())
+                offsets.append(start - offset + match.start())
+    return words, offsets
+
+
+def _candidates(text: str, words: list[str], offsets: list[int]) -> Iterator[re.Match[str]]:
     """Grammar matches, tried where a digit, month, weekday or date adverb is (or up to two words before it,
     for the connectors: "From September 8", "On the 28th")."""
-    grammar, anchors, starts = _grammar(), _anchors(), _starts()
-    low = text.lower()
-    if len(low) != len(text):
-        words = [(w.start(), w.group().lower()) for w in _WORD.finditer(text)]
-    else:
-        words = [(w.start(), w.group()) for w in _WORD.finditer(low)]
+    anchors = _anchor_indexes(text, words)
+    if not anchors:
+        return
+    starts = start_words()
     tried = -1
-    for n, (pos, token) in enumerate(words):
-        if not (token[0].isdigit() or token in anchors or not token.isascii() and fold(token) in anchors):
-            continue
+    for n in anchors:
+        pos = offsets[n]
         for k in range(max(0, n - 2), n + 1):
-            start, word = words[k]
-            if start <= tried or (k < n and word not in starts and fold(word) not in starts):
+            start, word = offsets[k], words[k]
+            if start <= tried or (k < n and word not in starts and (word.isascii() or fold(word) not in starts)):
                 continue
             tried = start
-            match = grammar.match(text, start)
+            match = grammar_at(word).match(text, start)
             if match is not None and match.end() > pos:
                 yield match
                 break
 
 
-@lru_cache(maxsize=1)
-def _anchors() -> frozenset[str]:
-    return frozenset(month_names()) | frozenset(date_words())
-
+def _anchor_indexes(text: str, words: list[str]) -> list[int]:
+    """Indexes of the words that can anchor a date (a digit, a month, a weekday, a date adverb). Most
+    sentences have none: set and regex tests (in C) rule them out before the word-by-word test."""
+    anchors = anchor_words()
+    if anchors.isdisjoint(words) and not _has_digit(text) \
+            and (text.isascii() or not any(fold(w) in anchors for w in words if not w.isascii())):
+        return []
+    return [n for n, w in enumerate(words)
+            if w[0].isdigit() or w in anchors or not w.isascii() and fold(w) in anchors]
 
 
 class _Groups:
@@ -215,8 +200,8 @@ def _false_month(match: re.Match[str], rule: str) -> bool:
 
 def _role(text: str, match: re.Match[str]) -> str:
     first = fold(match.group(0).split()[0])
-    before = _ROLE_BEFORE.search(text, max(0, match.start() - 16), match.start())
-    word = fold(before.group(1)) if before else ""
+    before = _LAST_WORD.match(text[max(0, match.start() - 16):match.start()][::-1])
+    word = fold(before.group(1)[::-1]) if before else ""
     for candidate in (first, word):
         kind = date_words().get(candidate, ("", ""))[0]
         if kind in ("until", "since"):
@@ -228,7 +213,7 @@ def _role(text: str, match: re.Match[str]) -> str:
 
 
 def _day(value: str | None) -> int:
-    return int(re.match(r"\d+", value or "0").group(0))
+    return int(_DIGITS.match(value or "0").group(0))
 
 
 def _month(value: str | None) -> int:
