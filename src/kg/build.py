@@ -91,13 +91,6 @@ class BuildSummary:
         return data
 
 
-def read_corpus(paths: Iterable[Path]) -> tuple[list[BulletinItem], list[ReadError], int]:
-    """All items of all pages, the pages' errors, and the number of pages."""
-    summary = BuildSummary()
-    items = [item for batch in read_batches(paths, 2**31, summary) for item in batch]
-    return items, summary.errors, summary.pages
-
-
 def read_batches(paths: Iterable[Path], size: int, summary: BuildSummary) -> Iterator[list[BulletinItem]]:
     """Items in batches of `size`, page by page as they are needed, so a large corpus is never held whole.
     Pages, items read, errors and read time are counted into `summary` on the way."""
