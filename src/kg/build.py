@@ -138,9 +138,8 @@ def process_batch(items: list[BulletinItem], settings: Settings) -> BatchResult:
             reference.extend(graph.reference)
         else:
             bad.append(_quarantine_entry(record, graph, verdict))
-    nquads = serialize(good, format=RdfFormat.N_QUADS) if good else b""
+    nquads, dump_gz, dump_trig = dump_chunk(good, dump_prefixes(iris))
     lines = serialize(reference, format=RdfFormat.N_QUADS).splitlines(keepends=True) if reference else []
-    dump_gz, dump_trig = dump_chunk(good, dump_prefixes(iris))
     seconds["load"] = thread_time() - clock
     return BatchResult(nquads=nquads, reference=frozenset(lines), dump_gz=dump_gz, dump_trig=dump_trig,
                        loaded=len(items) - len(bad), quarantined=bad, seconds=seconds, findings=findings)

@@ -81,8 +81,9 @@ def write_dumps(store: Store, dumps_dir: Path | str, prefixes: dict[str, str] | 
     return [nquads, trig]
 
 
-def dump_chunk(quads: list[Quad], prefixes: dict[str, str]) -> tuple[bytes, bytes]:
-    """One batch's share of the dumps: a gzip member of N-Quads and a TriG document.
+def dump_chunk(quads: list[Quad], prefixes: dict[str, str]) -> tuple[bytes, bytes, bytes]:
+    """One batch's N-Quads (for the store's bulk load) and its share of the dumps: the same N-Quads as a
+    gzip member, and a TriG document.
 
     Made where the batch is made (a build's worker process), so the parent only appends bytes: gzip
     members concatenate into one valid gzip file, and TriG documents into one TriG document (prefix
@@ -91,7 +92,7 @@ def dump_chunk(quads: list[Quad], prefixes: dict[str, str]) -> tuple[bytes, byte
     quads = sorted(quads, key=lambda q: (q.graph_name.value, q.subject.value))
     nquads = serialize(quads, format=RdfFormat.N_QUADS) if quads else b""
     trig = serialize(quads, format=RdfFormat.TRIG, prefixes=prefixes) if quads else b""
-    return gzip.compress(nquads, compresslevel=DUMP_COMPRESSLEVEL, mtime=0), trig
+    return nquads, gzip.compress(nquads, compresslevel=DUMP_COMPRESSLEVEL, mtime=0), trig
 
 
 class DumpWriter:
@@ -111,7 +112,7 @@ class DumpWriter:
 
     def add_quads(self, quads: list[Quad]) -> None:
         if quads:
-            self.add_chunk(*dump_chunk(quads, self.prefixes))
+            self.add_chunk(*dump_chunk(quads, self.prefixes)[1:])
 
     def close(self) -> list[Path]:
         for handle in (self._nquads, self._trig):
