@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from kg.extract import build_context, load_catalogue
 from kg.extract import date_grammar as dg
 from kg.extract import when
 from kg.extract.alternation import alternation
-from kg.model import BulletinItem
-from kg.read import read_paths
 
-PAGES = Path(__file__).parent / "pages"
-SAMPLE = Path(__file__).parents[1] / "data" / "bulletins"
 
 # Texts that reach the edge cases: non-ASCII letters next to ASCII ones (case-insensitive matching is
 # wider than lower-casing: "ſ" matches "s", "ı" matches "i", the Kelvin sign matches "k"), a capital sigma
@@ -34,10 +28,8 @@ EDGE_TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def sentences() -> list[tuple[str, date | None]]:
-    catalogue = load_catalogue()
-    items = [i for i in read_paths(sorted(PAGES.rglob("*.txt")) + [SAMPLE]) if isinstance(i, BulletinItem)]
-    out = [(s.text, item.date_published) for item in items for s in build_context(item, catalogue).sentences]
+def sentences(page_contexts) -> list[tuple[str, date | None]]:
+    out = [(s.text, ctx.item.date_published) for ctx in page_contexts for s in ctx.sentences]
     return out + [(text, date(2020, 6, 12)) for text in EDGE_TEXTS]
 
 

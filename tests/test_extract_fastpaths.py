@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
-from kg.extract import build_context, load_catalogue, people, phrases, text, triggers
+from kg.extract import load_catalogue, people, phrases, text, triggers
 from kg.extract import events, tokens
-from kg.model import BulletinItem
-from kg.read import read_paths
 
-PAGES = Path(__file__).parent / "pages"
-SAMPLE = Path(__file__).parents[1] / "data" / "bulletins"
 ODD = [
     "IOM’s e-learning course “Migration & Health” (U.S./Canada) – held online; 3rd of 4 sessions.",
     "Un taller virtual de manera virtual en línea: 48 personas, 1.200 migrantes, en 2021.",
@@ -26,10 +21,8 @@ ODD = [
 
 
 @pytest.fixture(scope="module")
-def contexts():
-    catalogue = load_catalogue()
-    items = [i for i in read_paths(sorted(PAGES.rglob("*.txt")) + [SAMPLE]) if isinstance(i, BulletinItem)]
-    return [build_context(item, catalogue) for item in items]
+def contexts(page_contexts):
+    return page_contexts
 
 
 @pytest.fixture(scope="module")
