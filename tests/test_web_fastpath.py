@@ -94,6 +94,20 @@ def test_if_none_match_gives_304_on_both_paths(app):
     assert stale.status_code == 200 and stale.headers["ETag"] == etag
 
 
+def test_cache_max_age_is_a_setting_on_both_paths():
+    application = create_app(Settings(cache_max_age=5), store=memory_store(sample_quads()))
+    try:
+        client = application.test_client()
+        flask = client.get("/sparql", query_string={"query": COUNT})
+        fast = client.get("/sparql", query_string={"query": COUNT})
+        revalidated = client.get("/sparql", query_string={"query": COUNT},
+                                 headers={"If-None-Match": fast.headers["ETag"]})
+        assert front(application).answered == 2 and revalidated.status_code == 304
+        assert {r.headers["Cache-Control"] for r in (flask, fast, revalidated)} == {"public, max-age=5"}
+    finally:
+        application.extensions["kg"].close()
+
+
 @pytest.mark.parametrize("method, kwargs, status", [
     ("post", {"data": COUNT, "content_type": "text/plain"}, 415),
     ("post", {"data": COUNT, "content_type": "application/sparql-query; charset=latin1"}, 415),

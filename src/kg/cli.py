@@ -154,8 +154,10 @@ def _run_build(paths: list[Path], settings: Settings):
               help="Seconds a query may run before it is stopped (503).")
 @click.option("--public-url", default=None, help="Public URL of /sparql, for the service description and VoID.")
 @click.option("--no-cache", is_flag=True, help="Turn the response cache off.")
+@click.option("--cache-max-age", type=click.IntRange(min=0), default=DEFAULTS.cache_max_age, show_default=True,
+              help="Seconds HTTP caches may reuse a cached answer (Cache-Control max-age) before revalidating.")
 def serve(store: str, base_iri: str, user: str | None, password: str | None, host: str, port: int,
-          timeout: float, public_url: str | None, no_cache: bool) -> None:
+          timeout: float, public_url: str | None, no_cache: bool, cache_max_age: int) -> None:
     """Serve the store over SPARQL 1.1 (builds the built-in sample first if the store does not exist).
 
     With a remote --store URL, queries are evaluated there, behind this endpoint's rules and pages.
@@ -163,8 +165,8 @@ def serve(store: str, base_iri: str, user: str | None, password: str | None, hos
     from .web import serve as serve_app
 
     settings = DEFAULTS.with_(store=store, base_iri=base_iri, host=host, port=port, query_timeout=timeout,
-                              public_url=public_url, cache_enabled=not no_cache, remote_user=user,
-                              remote_password=password)
+                              public_url=public_url, cache_enabled=not no_cache, cache_max_age=cache_max_age,
+                              remote_user=user, remote_password=password)
     if "://" not in str(store) and not Path(store).exists():
         click.echo(f"kg: no store at {store}; building the built-in sample first")
         _run_build(sample_bulletins(), settings)

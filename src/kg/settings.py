@@ -45,6 +45,9 @@ class Settings:
     #: Response cache for repeated queries.
     cache_enabled: bool = True
     cache_max_bytes: int = 64 * 1024 * 1024
+    #: Seconds an HTTP cache may reuse a cached answer before revalidating it with its ETag
+    #: (`Cache-Control: public, max-age=N`); a rebuild swapped in is seen by such caches within this delay.
+    cache_max_age: int = 60
 
     def with_(self, **changes: Any) -> "Settings":
         """A copy with the given fields changed; `None` values keep the default."""

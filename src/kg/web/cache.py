@@ -38,6 +38,12 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
 
 
+def cache_control(max_age: int) -> str:
+    """Cache-Control of cached answers: HTTP caches may reuse one ``max_age`` seconds
+    (``settings.cache_max_age``), then revalidate it with its ETag."""
+    return f"public, max-age={max(0, int(max_age))}"
+
+
 class AnswerCache:
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes

@@ -43,9 +43,6 @@ SECURITY = {
                                "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
 }
 STATIC_HEADERS = [*CORS.items(), *SECURITY.items()]
-#: HTTP caches may reuse a cached answer this long; afterwards they revalidate with its ETag
-#: (a rebuild swapped in meanwhile is then seen within this delay).
-CACHE_CONTROL = "public, max-age=60"
 SPARQL_PATH = "/sparql"
 #: Query strings and POST bodies up to this size take part in routes; larger ones always go through Flask.
 MAX_ROUTED_BODY = 8192
@@ -55,12 +52,13 @@ TEXT = "text/plain; charset=utf-8"
 StartResponse = Callable[..., Any]
 
 
-def answer_headers(answer: Answer) -> list[tuple[str, str]]:
-    """Headers of a 200 answer to a SPARQL query (Content-Length and the static ones aside)."""
+def answer_headers(answer: Answer, caching: str) -> list[tuple[str, str]]:
+    """Headers of a 200 answer to a SPARQL query (Content-Length and the static ones aside);
+    ``caching`` is the Cache-Control value sent with answers that have an ETag."""
     headers = [("Content-Type", BY_NAME[answer.format].content_type), ("Vary", "Accept"),
                ("Server-Timing", f"query;dur={answer.seconds * 1000:.1f}")]
     if answer.etag:
-        headers += [("ETag", answer.etag), ("Cache-Control", CACHE_CONTROL)]
+        headers += [("ETag", answer.etag), ("Cache-Control", caching)]
     return headers
 
 
@@ -77,9 +75,9 @@ def query_failure(exc: Exception, query: str) -> tuple[int, str, dict[str, str]]
     return 500, str(exc), {}
 
 
-def not_modified_headers(answer: Answer) -> list[tuple[str, str]]:
+def not_modified_headers(answer: Answer, caching: str) -> list[tuple[str, str]]:
     """Headers of the 304 for a cached answer (no entity headers, as Werkzeug sends it)."""
-    return [("Vary", "Accept"), ("ETag", answer.etag or ""), ("Cache-Control", CACHE_CONTROL)]
+    return [("Vary", "Accept"), ("ETag", answer.etag or ""), ("Cache-Control", caching)]
 
 
 def etag_matches(if_none_match: str | None, etag: str | None) -> bool:
@@ -218,12 +216,13 @@ class Front:
     def cached_response(self, environ: dict[str, Any], answer: Answer,
                         started: float) -> tuple[str, list[tuple[str, str]], bytes]:
         """(status, headers, body) for an answer, logged; a 304 if the client holds it (cached ones)."""
+        caching = self.service.cache_control
         if environ.get("REQUEST_METHOD") == "GET" and etag_matches(environ.get("HTTP_IF_NONE_MATCH"),
                                                                     answer.etag):
-            status, headers, body = "304 NOT MODIFIED", not_modified_headers(answer), b""
+            status, headers, body = "304 NOT MODIFIED", not_modified_headers(answer, caching), b""
         else:
             status, body = "200 OK", answer.body
-            headers = [*answer_headers(answer), ("Content-Length", str(len(body)))]
+            headers = [*answer_headers(answer, caching), ("Content-Length", str(len(body)))]
         headers += STATIC_HEADERS
         self.answered += 1
         log_access(environ, status, headers, started)

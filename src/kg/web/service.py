@@ -23,7 +23,7 @@ from kg.remote import is_remote, remote_for
 from kg.settings import Settings
 from kg.store import StoreStats, open_store, stats_from
 from kg.vocab import vocab_for
-from kg.web.cache import AnswerCache, Routes
+from kg.web.cache import AnswerCache, Routes, cache_control
 from kg.web.pages import rows
 from kg.web.workers import Answer, Executor, InProcessExecutor, Job, WorkerPool
 
@@ -51,6 +51,7 @@ class QueryService:
         self.executor: Executor = InProcessExecutor(store) if store is not None else self._open()
         self._slots = threading.BoundedSemaphore(max(1, settings.max_concurrent_queries))
         self.cache = AnswerCache(settings.cache_max_bytes) if settings.cache_enabled else None
+        self.cache_control = cache_control(settings.cache_max_age)
         self.routes = Routes()  # raw requests known to pass every check (`kg.web.fastpath`)
         self._stats: StoreStats | None = None
         self._stats_lock = threading.Lock()

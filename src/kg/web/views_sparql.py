@@ -91,8 +91,8 @@ def sparql() -> Response:
     request.environ["kg.job"] = job  # every check passed: `Front` may run this raw request itself next time
     answer = svc.run(job)
     if request.method in ("GET", "HEAD") and etag_matches(request.headers.get("If-None-Match"), answer.etag):
-        return Response(status=304, headers=not_modified_headers(answer))
-    return Response(answer.body, headers=answer_headers(answer))
+        return Response(status=304, headers=not_modified_headers(answer, svc.cache_control))
+    return Response(answer.body, headers=answer_headers(answer, svc.cache_control))
 
 
 @bp.route("/")
