@@ -164,6 +164,7 @@ class Server:
     proc: subprocess.Popen | None = None
     note: str = ""
     restarts: int = 0
+    stopped: bool = False
 
 
 def _load_pyoxigraph(data: Path, location: Path) -> None:
@@ -183,7 +184,8 @@ def prepare(name: str, data: Path, work: Path, args: argparse.Namespace) -> Serv
         subprocess.run([tool, "load", "--location", str(location), "--file", str(data)], check=True,
                        capture_output=True)
         command = [tool, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-                   "--union-default-graph", "--timeout-s", f"{args.server_timeout:g}"]
+                   "--union-default-graph"]
+        command += ["--timeout-s", f"{args.server_timeout:g}"] if args.oxigraph_timeout else []
         url = f"http://127.0.0.1:{port}/query"
     elif name == "rdflib-endpoint":
         tool = _tool("rdflib-endpoint", args.rdflib_endpoint_bin)
@@ -236,6 +238,12 @@ def stop(server: Server) -> None:
 
 # --- client --------------------------------------------------------------------
 
+#: A connection idle this long is replaced before its next request. Oxigraph's server times out
+#: a kept-alive connection idle for about a minute by writing "500 Resource temporarily unavailable
+#: (os error 11)" onto it, which the client would read as the answer to its next request.
+IDLE_RECONNECT_SECONDS = 20.0
+
+
 class Client:
     """One keep-alive HTTP connection issuing SPARQL GET requests."""
 
@@ -244,6 +252,7 @@ class Client:
         self.host, self.port, self.path = parts.hostname, parts.port, parts.path or "/"
         self.timeout = timeout
         self.conn: http.client.HTTPConnection | None = None
+        self.last_used = 0.0
 
     def close(self) -> None:
         if self.conn is not None:
@@ -253,6 +262,8 @@ class Client:
     def get(self, query: str, accept: str) -> tuple[int, bytes, str]:
         """Status, body and media type of the answer."""
         target = f"{self.path}?{urlencode({'query': query})}"
+        if self.conn is not None and time.monotonic() - self.last_used > IDLE_RECONNECT_SECONDS:
+            self.close()
         for attempt in (1, 2):  # a server may close an idle keep-alive connection: reconnect once
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
@@ -268,6 +279,7 @@ class Client:
                 if attempt == 2:
                     raise
                 continue
+            self.last_used = time.monotonic()
             if response.will_close:
                 self.close()
             return response.status, body, (response.getheader("Content-Type") or "").split(";")[0].strip()
