@@ -27,7 +27,7 @@ remaining runs; once ``--max-restarts`` restarts are used up, the next capped
 request stops it for the rest of the run. The throughput test runs first and the
 lookups before the other queries, so a stopped endpoint still has those figures.
 ``--lookups-only rdflib-endpoint`` leaves it out of every query but the lookups
-and the throughput test from the start. For a 10k-item build (about 25 minutes):
+and the throughput test from the start. For a 10k-item build (about 10 minutes):
 
     python benchmarks/compare_endpoints.py --data STORE_OR_DUMP --cap 30 --max-restarts 12 --seconds 5
 """
