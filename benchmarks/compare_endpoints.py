@@ -92,8 +92,6 @@ def _skip_reason(server: Server, query: Query, args: argparse.Namespace) -> str:
         return ""
     if server.name in args.lookups_only:
         return "skipped (--lookups-only)"
-    if server.stopped:
-        return f"skipped (stopped after {server.restarts + 1} capped requests)"
     return ""
 
 
@@ -330,7 +328,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--entity-class", default="https://schema.org/NewsArticle",
                    help="the lookups use the first instance of this class (default schema:NewsArticle)")
     p.add_argument("--server-timeout", type=float, default=30.0,
-                   help="query timeout given to the servers that have one: kg, oxigraph (default 30 s)")
+                   help="query timeout: kg's --timeout, and the client's cap on Oxigraph's requests "
+                        "(its --timeout-s with --oxigraph-timeout) (default 30 s)")
     p.add_argument("--oxigraph-timeout", action="store_true",
                    help="start Oxigraph's server with --timeout-s (off by default: it then keeps a thread per "
                         "request for the whole timeout, and under the throughput test it ran out of threads "
