@@ -6,9 +6,10 @@
 
 Prints requests/s, latency median/p90/p99 and the error count per endpoint and
 concurrency level; with ``--cpu NAME=PID``, also the server's CPU time per request
-(the process and its children, e.g. kg's query workers), read from /proc. Several endpoints (``name=URL``) are measured side by side:
-each level is split into ``--rounds`` slices taken round-robin across the
-endpoints, so a change in the machine's load hits every endpoint alike.
+(the process and its children, e.g. kg's query workers), read from /proc. Several
+endpoints (``name=URL``) are measured side by side: each level is split into
+``--rounds`` slices taken round-robin across the endpoints, so a change in the
+machine's load hits every endpoint alike.
 Keep-alive connections, one per client thread, so the figure measures the
 server rather than TCP setup. Meant for loopback targets you run yourself.
 
@@ -119,8 +120,14 @@ def wrk_slice(url: str, seconds: float, concurrency: int, query: str) -> dict[st
             "p99_ms": _wrk_ms(percentiles["99"]), "errors": errors}
 
 
-def _server_cpu(pids: dict[str, int], name: str) -> float:
-    return tree_cpu(pids[name]) if name in pids else 0.0
+def _slices(names: list[str], rounds: int, pids: dict[str, int], fire):
+    """Yield (name, result of ``fire(round, name)``, server CPU seconds it took), the endpoints
+    taken round-robin with the first one rotating each round."""
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            before = tree_cpu(pids[name]) if name in pids else 0.0
+            result = fire(r, name)
+            yield name, result, (tree_cpu(pids[name]) - before) if name in pids else 0.0
 
 
 def compare_wrk(targets: dict[str, str], seconds: float, levels: list[int], query: str, rounds: int = 5,
@@ -135,11 +142,13 @@ def compare_wrk(targets: dict[str, str], seconds: float, levels: list[int], quer
     for level in levels:
         slices: dict[str, list[dict[str, float]]] = {n: [] for n in names}
         cpu = dict.fromkeys(names, 0.0)
-        for r in range(rounds):
-            for name in names[r % len(names):] + names[:r % len(names)]:
-                before = _server_cpu(pids, name)
-                slices[name].append(wrk_slice(targets[name], seconds / rounds, level, query))
-                cpu[name] += _server_cpu(pids, name) - before
+
+        def fire(r: int, name: str) -> dict[str, float]:
+            return wrk_slice(targets[name], seconds / rounds, level, query)
+
+        for name, figures, used in _slices(names, rounds, pids, fire):
+            slices[name].append(figures)
+            cpu[name] += used
         for name, runs in slices.items():
             total, wall = sum(f["requests"] for f in runs), sum(f["seconds"] for f in runs)
             results[(name, level)] = {
@@ -159,16 +168,17 @@ def compare(targets: dict[str, str], requests: int, levels: list[int], query: st
     results = {}
     for level in levels:
         collected: dict[str, list] = {n: [[], 0, 0.0, 0.0] for n in names}
-        for r in range(rounds):
+
+        def fire(r: int, name: str) -> tuple[list[float], list[str], float]:
             share = requests // rounds + (1 if r < requests % rounds else 0)
-            for name in names[r % len(names):] + names[:r % len(names)]:
-                before = _server_cpu(pids, name)
-                latencies, errors, seconds = _fire(targets[name], share, level, query)
-                total = collected[name]
-                total[0] += latencies
-                total[1] += len(errors)
-                total[2] += seconds
-                total[3] += _server_cpu(pids, name) - before
+            return _fire(targets[name], share, level, query)
+
+        for name, (latencies, errors, seconds), used in _slices(names, rounds, pids, fire):
+            total = collected[name]
+            total[0] += latencies
+            total[1] += len(errors)
+            total[2] += seconds
+            total[3] += used
         for name, (latencies, errors, seconds, cpu) in collected.items():
             results[(name, level)] = {**_figures(latencies, errors, seconds), "server_cpu_s": cpu}
     return results
